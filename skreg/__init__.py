@@ -1,0 +1,8 @@
+"""skreg: scikit-learn multilayer perceptrons with tunable regularisation,
+initialisation, optimisation and learning-rate schedules."""
+
+from ._mlp import MLPClassifier, MLPRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]

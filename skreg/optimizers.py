@@ -1,0 +1,253 @@
+"""First-order optimizers acting in place on one flat parameter vector.
+
+An optimizer object holds only hyper-parameters (it is a scikit-learn
+estimator, so ``solver__beta_1`` works in a grid search). Its running state is
+explicit: ``state = opt.init(theta)`` and ``opt.update(theta, grad, state,
+lr)`` changes ``theta`` and ``state`` in place. ``opt.step_size(state, lr)``
+is the step each coordinate just took per unit of gradient (a scalar for SGD,
+an array for the adaptive methods); the L1 proximal step uses it.
+
+Formulas: SGD with momentum in scikit-learn's velocity form; Adagrad,
+RMSprop, Adam and AdamW as documented for ``torch.optim`` (no lr decay,
+no centering, no amsgrad).
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
+
+
+class Optimizer(BaseEstimator):
+    """Base class: ``init(theta) -> state`` and in-place ``update``."""
+
+    #: True when the L2 part of the penalty is applied as decoupled weight
+    #: decay (AdamW) instead of through the gradient.
+    decoupled_weight_decay = False
+
+    def init(self, theta):
+        return {"t": 0}
+
+    def update(self, theta, grad, state, lr):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def step_size(self, state, lr):
+        """Per-coordinate step of the last update, per unit of gradient."""
+        return lr
+
+    def _check(self):
+        """Validate hyper-parameters; raise ValueError naming the bad one."""
+
+
+def _check_unit_interval(owner, name, value, *, closed_right=False):
+    ok = 0 <= value <= 1 if closed_right else 0 <= value < 1
+    if not (isinstance(value, (int, float, np.floating, np.integer)) and ok):
+        allowed = "[0, 1]" if closed_right else "[0, 1)"
+        raise ValueError(
+            f"{type(owner).__name__}: {name} must be a number in {allowed}, "
+            f"got {value!r}."
+        )
+
+
+def _check_positive(owner, name, value):
+    if not (isinstance(value, (int, float, np.floating, np.integer)) and value > 0):
+        raise ValueError(
+            f"{type(owner).__name__}: {name} must be a number > 0, got {value!r}."
+        )
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with (Nesterov) momentum.
+
+    scikit-learn's velocity form: ``v <- momentum * v - lr * g``, then
+    ``theta <- theta + v`` (classical) or
+    ``theta <- theta + momentum * v - lr * g`` (Nesterov).
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        Momentum in [0, 1]; 0 is plain SGD.
+    nesterov : bool, default=True
+        Use Nesterov's momentum.
+    """
+
+    def __init__(self, momentum=0.9, nesterov=True):
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def _check(self):
+        _check_unit_interval(self, "momentum", self.momentum, closed_right=True)
+
+    def init(self, theta):
+        state = {"t": 0}
+        if self.momentum > 0:
+            state["velocity"] = np.zeros_like(theta)
+            state["tmp"] = np.empty_like(theta)
+        return state
+
+    def update(self, theta, grad, state, lr):
+        state["t"] += 1
+        if self.momentum <= 0:
+            # theta <- theta - lr * g
+            theta -= lr * grad
+            return
+        v, tmp = state["velocity"], state["tmp"]
+        np.multiply(grad, lr, out=tmp)
+        v *= self.momentum
+        v -= tmp  # v <- momentum * v - lr * g
+        if self.nesterov:
+            # theta <- theta + momentum * v - lr * g
+            theta -= tmp
+            np.multiply(v, self.momentum, out=tmp)
+            theta += tmp
+        else:
+            theta += v
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al. 2011; torch.optim.Adagrad with lr_decay=0).
+
+    ``G <- G + g**2``; ``theta <- theta - lr * g / (sqrt(G) + epsilon)``.
+
+    Parameters
+    ----------
+    epsilon : float, default=1e-10
+        Added to the denominator.
+    """
+
+    def __init__(self, epsilon=1e-10):
+        self.epsilon = epsilon
+
+    def _check(self):
+        _check_positive(self, "epsilon", self.epsilon)
+
+    def init(self, theta):
+        return {"t": 0, "sum": np.zeros_like(theta), "denom": np.empty_like(theta)}
+
+    def update(self, theta, grad, state, lr):
+        state["t"] += 1
+        s, d = state["sum"], state["denom"]
+        np.multiply(grad, grad, out=d)
+        s += d  # G <- G + g^2
+        np.sqrt(s, out=d)
+        d += self.epsilon  # sqrt(G) + eps
+        np.divide(grad, d, out=d)
+        d *= lr
+        theta -= d
+        state["lr"] = lr
+
+    def step_size(self, state, lr):
+        return lr / (np.sqrt(state["sum"]) + self.epsilon)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton's lecture 6e; torch.optim.RMSprop, not centered).
+
+    ``v <- rho * v + (1 - rho) * g**2``;
+    ``theta <- theta - lr * g / (sqrt(v) + epsilon)``.
+
+    Parameters
+    ----------
+    rho : float, default=0.99
+        Decay of the running average of squared gradients (torch's ``alpha``).
+    epsilon : float, default=1e-8
+        Added to the denominator.
+    """
+
+    def __init__(self, rho=0.99, epsilon=1e-8):
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def _check(self):
+        _check_unit_interval(self, "rho", self.rho)
+        _check_positive(self, "epsilon", self.epsilon)
+
+    def init(self, theta):
+        return {"t": 0, "sq": np.zeros_like(theta), "denom": np.empty_like(theta)}
+
+    def update(self, theta, grad, state, lr):
+        state["t"] += 1
+        v, d = state["sq"], state["denom"]
+        np.multiply(grad, grad, out=d)
+        d *= 1.0 - self.rho
+        v *= self.rho
+        v += d  # v <- rho v + (1 - rho) g^2
+        np.sqrt(v, out=d)
+        d += self.epsilon
+        np.divide(grad, d, out=d)
+        d *= lr
+        theta -= d
+
+    def step_size(self, state, lr):
+        return lr / (np.sqrt(state["sq"]) + self.epsilon)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015, Algorithm 1; torch.optim.Adam).
+
+    ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g**2``,
+    ``theta <- theta - lr * m_hat / (sqrt(v_hat) + epsilon)`` with
+    ``m_hat = m / (1 - b1**t)`` and ``v_hat = v / (1 - b2**t)``.
+
+    Parameters
+    ----------
+    beta_1 : float, default=0.9
+    beta_2 : float, default=0.999
+    epsilon : float, default=1e-8
+    """
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def _check(self):
+        _check_unit_interval(self, "beta_1", self.beta_1)
+        _check_unit_interval(self, "beta_2", self.beta_2)
+        _check_positive(self, "epsilon", self.epsilon)
+
+    def init(self, theta):
+        return {
+            "t": 0,
+            "m": np.zeros_like(theta),
+            "v": np.zeros_like(theta),
+            "denom": np.empty_like(theta),
+        }
+
+    def update(self, theta, grad, state, lr):
+        state["t"] = t = state["t"] + 1
+        b1, b2 = self.beta_1, self.beta_2
+        m, v, d = state["m"], state["v"], state["denom"]
+        m *= b1
+        np.multiply(grad, 1.0 - b1, out=d)
+        m += d  # m <- b1 m + (1 - b1) g
+        v *= b2
+        np.multiply(grad, grad, out=d)
+        d *= 1.0 - b2
+        v += d  # v <- b2 v + (1 - b2) g^2
+        bc1 = 1.0 - b1**t
+        bc2 = 1.0 - b2**t
+        # denom = sqrt(v_hat) + eps = sqrt(v) / sqrt(bc2) + eps
+        np.sqrt(v, out=d)
+        d *= 1.0 / np.sqrt(bc2)
+        d += self.epsilon
+        np.divide(m, d, out=d)
+        d *= lr / bc1
+        theta -= d
+
+    def step_size(self, state, lr):
+        t = state["t"]
+        bc1 = 1.0 - self.beta_1**t
+        bc2 = 1.0 - self.beta_2**t
+        return (lr / bc1) / (np.sqrt(state["v"]) / np.sqrt(bc2) + self.epsilon)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019).
+
+    The L2 part of the estimator's penalty is not added to the gradient;
+    instead the weights are shrunk, ``W <- W * (1 - lr * alpha * l2)``, before
+    the Adam step (torch.optim.AdamW's order). Biases are never decayed.
+    """
+
+    decoupled_weight_decay = True
