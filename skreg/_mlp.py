@@ -42,6 +42,16 @@ _INITS = ("auto",) + tuple(INITIALIZERS)
 _PENALTIES = ("l2", "l1", "elasticnet", None)
 
 
+def _rescale_weights(sw, dtype):
+    """Cast weights to ``dtype`` after dividing them by the power of two that
+    puts the largest one in [0.5, 1). Only ratios of weights enter the
+    objective and scaling by 2**k is exact, so this changes nothing except
+    that weights like 1e300 or 1e-300 no longer overflow / underflow float32."""
+    if sw.size:
+        sw = np.ldexp(sw, -np.frexp(sw.max())[1])
+    return sw.astype(dtype)
+
+
 class _Run:
     """Everything one call of fit / partial_fit trains with."""
 
@@ -283,7 +293,7 @@ class BaseMLP(BaseEstimator):
         if sample_weight is None:
             return None
         if isinstance(sample_weight, numbers.Number):
-            sample_weight = np.full(n, sample_weight, dtype=X.dtype)
+            sample_weight = np.full(n, sample_weight, dtype=np.float64)
         sw = column_or_1d(np.asarray(sample_weight, dtype=np.float64), warn=False)
         if sw.shape[0] != n:
             raise ValueError(
@@ -295,7 +305,7 @@ class BaseMLP(BaseEstimator):
             raise ValueError("sample_weight must be non-negative; negative weights found.")
         if n and sw.sum() <= 0:
             raise ValueError("sample_weight sums to zero: at least one weight must be > 0.")
-        return sw.astype(X.dtype)
+        return _rescale_weights(sw, X.dtype)
 
     # ------------------------------------------------------------ fitting
     def _layer_units(self, n_features, hidden, n_outputs):
