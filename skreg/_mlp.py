@@ -928,8 +928,19 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 )
         elif not isinstance(cw, dict):
             raise TypeError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}.")
-        cw_sample = compute_sample_weight(cw, y).astype(X.dtype)
-        return cw_sample if sw is None else sw * cw_sample
+        cw_sample = compute_sample_weight(cw, y)
+        if not (np.isfinite(cw_sample).all() and (cw_sample >= 0).all()):
+            raise ValueError(
+                f"class_weight must give every class a finite weight >= 0, got {cw!r}."
+            )
+        cw_sample = _rescale_weights(cw_sample, X.dtype)
+        sw = cw_sample if sw is None else sw * cw_sample
+        if not sw.sum() > 0:
+            raise ValueError(
+                f"With class_weight={cw!r} every sample has weight zero: at least one "
+                "sample must have a positive weight."
+            )
+        return sw
 
     def _score_output(self, out, y, sample_weight):
         if not np.isfinite(out).all():
