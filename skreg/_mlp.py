@@ -275,14 +275,16 @@ class BaseMLP(BaseEstimator):
         init = self.init
         if callable(init):
             W = np.asarray(init(fan_in, fan_out, rng))
-            if W.shape != (fan_in, fan_out) or not np.issubdtype(W.dtype, np.number):
+            if W.shape != (fan_in, fan_out) or W.dtype.kind not in "iuf":
                 raise ValueError(
                     f"init returned an array of shape {W.shape} and dtype {W.dtype}; "
-                    f"expected a numeric array of shape ({fan_in}, {fan_out})."
+                    f"expected a real numeric array of shape ({fan_in}, {fan_out})."
                 )
+            with np.errstate(over="ignore"):
+                W = W.astype(dtype)
             if not np.isfinite(W).all():
-                raise ValueError("init returned non-finite weights.")
-            return W.astype(dtype)
+                raise ValueError(f"init returned weights that are not finite in {W.dtype}.")
+            return W
         if init == "auto":
             init = "he" if self.activation == "relu" else "xavier"
         return INITIALIZERS[init](fan_in, fan_out, rng, dtype)
