@@ -171,7 +171,9 @@ class BaseMLP(BaseEstimator):
         check_real("momentum", self.momentum, 0, 1)
         check_bool("nesterovs_momentum", self.nesterovs_momentum)
         check_bool("early_stopping", self.early_stopping)
-        check_real("validation_fraction", self.validation_fraction, 0, 1, high_open=True)
+        # 0 is allowed without early stopping (scikit-learn's range), not with it
+        check_real("validation_fraction", self.validation_fraction, 0, 1,
+                   low_open=bool(self.early_stopping), high_open=True)
         check_real("beta_1", self.beta_1, 0, 1, high_open=True)
         check_real("beta_2", self.beta_2, 0, 1, high_open=True)
         check_real("epsilon", self.epsilon, 0, low_open=True)
