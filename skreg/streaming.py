@@ -59,6 +59,19 @@ def _rows(a, start, stop):
     return a[start:stop]
 
 
+def _dask_blocks(a, bounds):
+    """The row chunks ``bounds`` of the dask array ``a``, as delayed objects.
+
+    Rechunking to exactly these rows (a no-op when they are already its
+    blocks) and taking ``to_delayed()`` optimises the graph once; computing
+    one block then only runs the tasks that block depends on, instead of
+    optimising a new slice of the whole graph for every chunk.
+    """
+    sizes = tuple(int(b - s) for s, b in bounds)
+    a = a.rechunk((sizes,) + (-1,) * (a.ndim - 1))
+    return list(a.to_delayed().ravel())
+
+
 def _materialize(parts):
     """Compute the lazy entries of ``parts`` in one go; keep the others."""
     lazy = [i for i, p in enumerate(parts) if _is_lazy(p)]
@@ -254,13 +267,17 @@ def partial_fit_chunks(
     bounds = _bounds(n, chunk_size, X)
     rng = check_random_state(random_state) if shuffle_chunks else None
 
+    # dask arrays: one delayed object per chunk, from a graph optimised once
+    blocks = [_dask_blocks(a, bounds) if _is_lazy(a) else None
+              for a in (X, y, sample_weight)]
+
     for _ in range(n_epochs):
         order = rng.permutation(len(bounds)) if shuffle_chunks else range(len(bounds))
         for i in order:
             start, stop = bounds[i]
             Xc, yc, swc = _materialize(
-                [_rows(X, start, stop), _rows(y, start, stop),
-                 _rows(sample_weight, start, stop)]
+                [b[i] if b is not None else _rows(a, start, stop)
+                 for a, b in zip((X, y, sample_weight), blocks)]
             )
             _call(partial_fit, Xc, yc, swc, classes)
             del Xc, yc, swc  # let the chunk go before the next one is loaded

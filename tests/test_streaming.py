@@ -244,7 +244,47 @@ def test_dask_regressor_explicit_chunk_size(shuffle):
     _assert_same_model(got, ref)
 
 
-def test_dask_unknown_lengths_and_dataframes_are_rejected():
+def test_dask_blocks_are_loaded_lazily_one_per_call():
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    X, y = _classification()
+    loads = []
+
+    @dask.delayed
+    def load(a, b):
+        loads.append(a)
+        return X[a:b]
+
+    starts = list(range(0, 230, 50))
+    Xd = da.concatenate([
+        da.from_delayed(load(a, min(a + 50, 230)), shape=(min(a + 50, 230) - a, 6),
+                        dtype=X.dtype)
+        for a in starts
+    ])
+
+    class Recorder:
+        """Delegates to a real estimator; notes which blocks were loaded."""
+
+        def __init__(self):
+            self.est = _clf(True)
+            self.loaded_at_call = []
+
+        def partial_fit(self, Xc, yc, **kw):
+            self.loaded_at_call.append(list(loads))
+            self.est.partial_fit(Xc, yc, **kw)
+
+    rec = Recorder()
+    with dask.config.set(scheduler="synchronous"):
+        partial_fit_chunks(rec, Xd, y, n_epochs=2, classes=CLASSES)
+    # call k sees exactly the blocks up to k loaded: nothing read ahead,
+    # nothing loaded twice within an epoch, every block read again next epoch
+    calls = [starts[:k + 1] for k in range(5)]
+    assert rec.loaded_at_call == calls + [starts + c for c in calls]
+    _assert_same_model(rec.est, _by_hand(_clf(True), X, y, 50, 2, classes=CLASSES))
+
+
+def test_dask_unknown_lengths_are_rejected():
     da = pytest.importorskip("dask.array")
     X, y = _classification()
     Xd = da.from_array(X, chunks=(50, -1))
@@ -277,7 +317,7 @@ def test_import_does_not_import_dask():
 
 
 # ---------------------------------------------------------------- other containers
-def test_sparse_and_dataframe_inputs():
+def test_sparse_input():
     X, y = _classification()
     X[np.abs(X) < 0.7] = 0.0
     Xs = sp.csr_matrix(X)
@@ -289,13 +329,17 @@ def test_sparse_and_dataframe_inputs():
     for a, b in zip(got.coefs_, dense.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
+
+def test_dataframe_rows_are_taken_by_position():
     pd = pytest.importorskip("pandas")
+    X, y = _classification()
     # a shuffled index: rows must be taken by position, not by label
     index = np.random.RandomState(0).permutation(230) + 1000
     Xdf = pd.DataFrame(X, index=index)
     ys = pd.Series(y, index=index)
     got = partial_fit_chunks(_clf(True), Xdf, ys, chunk_size=64, classes=CLASSES)
-    _assert_same_model(got, dense)
+    ref = _by_hand(_clf(True), X, y, 64, 1, classes=CLASSES)
+    _assert_same_model(got, ref)
 
 
 def test_iterable_of_chunks():
