@@ -27,19 +27,20 @@ PANEL = [
          init="xavier_normal"),
     dict(penalty="l2", solver="adamw", alpha=1e-3, lr_schedule="exponential",
          learning_rate_init=0.01, init="he_uniform"),
-    dict(penalty="l1", solver="lbfgs", init="xavier_uniform", hidden_layer_sizes=()),
+    dict(penalty="l1", solver="lbfgs", init="xavier_uniform", hidden_layer_sizes=(),
+         max_iter=2000, tol=1e-10),
     dict(penalty="elasticnet", solver="lbfgs", init="he_normal", activation="tanh",
          batch_norm=True),
     dict(solver="sgd", nesterovs_momentum=False, lr_schedule="invscaling", power_t=0.25,
          learning_rate_init=0.05, activation="tanh"),
-    dict(solver="sgd", momentum=0.0, learning_rate="adaptive", learning_rate_init=0.01,
+    dict(solver="sgd", momentum=0.0, learning_rate="adaptive", learning_rate_init=0.1,
          activation="logistic"),
     dict(solver=Adam(beta_1=0.8, beta_2=0.99), lr_schedule=CosineAnnealing(T_0=10, T_mult=2),
          learning_rate_init=0.01, init=_small_init, batch_norm=True),
     dict(solver=RMSprop(rho=0.9), lr_schedule=OneCycle(pct_start=0.2),
          learning_rate_init=0.01, dropout=0.2),
     dict(solver=SGD(momentum=0.5, nesterov=True), lr_schedule=StepDecay(step_size=20),
-         learning_rate_init=0.01),
+         learning_rate_init=0.02),
     dict(solver=Adagrad(), lr_schedule=ExponentialDecay(gamma=0.99), learning_rate_init=0.05),
     dict(solver=AdamW(), alpha=1e-3, penalty="elasticnet", learning_rate_init=0.01),
 ]
@@ -54,6 +55,34 @@ def _panel():
     return ests
 
 
-@parametrize_with_checks(_panel())
+_WEIGHTS_AS_REPEATS = ("check_sample_weight_equivalence_on_dense_data",
+                       "check_sample_weight_equivalence_on_sparse_data")
+
+
+def _expected_failures(est):
+    """Checks that cannot pass for a configuration, each with its reason.
+
+    The sample-weight equivalence checks compare integer weights with
+    repeated rows. The objective treats weights as frequencies, so the
+    defaults pass; but three features see the number of rows itself:
+    batch normalisation normalises with the (unweighted) statistics of the
+    rows in the batch, as torch's BatchNorm1d does; a dropout mask is drawn
+    per row; and 'invscaling' decays with the number of rows seen (t_), as in
+    scikit-learn.
+    """
+    p = est.get_params()
+    reasons = []
+    if p["batch_norm"]:
+        reasons.append("batch-norm statistics are per row, not weighted")
+    if p["dropout"]:
+        reasons.append("dropout masks are drawn per row")
+    if p["lr_schedule"] == "invscaling":
+        reasons.append("'invscaling' decays with the number of rows seen")
+    if not reasons:
+        return {}
+    return {check: "; ".join(reasons) for check in _WEIGHTS_AS_REPEATS}
+
+
+@parametrize_with_checks(_panel(), expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
