@@ -396,6 +396,20 @@ def blas_summary(code):
     return out
 
 
+def skreg_revision():
+    """Commit of the checkout being measured, and whether skreg/ has
+    uncommitted changes (the benchmark measures the working tree)."""
+    try:
+        def git(*cmd):
+            return subprocess.run(["git", "-C", REPO_ROOT, *cmd], capture_output=True,
+                                  text=True, check=True, timeout=10).stdout.strip()
+        rev = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--", "skreg")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return rev + (" with uncommitted changes in skreg/" if dirty else "")
+
+
 def load_average():
     try:
         return f"{os.getloadavg()[0]:.1f}"
@@ -517,7 +531,8 @@ def main(argv=None):
         f"Load average (1 min) at start / end of the run: {load_start} / {load_end} "
         "(other processes share these CPUs)",
         f"Python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, skreg {skreg.__version__}",
+        f"{sklearn.__version__}, skreg {skreg.__version__} from "
+        f"{w.code(os.path.dirname(skreg.__file__))} (commit {skreg_revision()})",
         f"Threads during fits and GEMM: {args.threads} ({w.code('threadpoolctl.threadpool_limits')})",
         f"{w.code('OPENBLAS_CORETYPE')} / {w.code('OPENBLAS_L2_SIZE')} set: {blas_vars}",
         *[f"Thread pool: {line}" for line in blas_summary(w.code)],
