@@ -86,7 +86,7 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
     if run.shuffle and not sparse:
         Xbuf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
     Ybuf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-    uniform_w = np.full(batch_size, 1.0, dtype=theta.dtype)
+    uniform_w = np.full(batch_size, 1.0 / batch_size, dtype=theta.dtype)
     decoupled = opt.decoupled_weight_decay
     theta_w, grad_w = theta[:nw], grad[:nw]
     verbose = est.verbose
@@ -109,7 +109,7 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
                 Xb, Yb = X[start:stop], Y[start:stop]
                 swb = sw[start:stop] if sw is not None else None
             if swb is None:
-                w = uniform_w[:m] * (1.0 / m)
+                w = uniform_w if m == batch_size else np.full(m, 1.0 / m, dtype=theta.dtype)
             else:
                 total = swb.sum()
                 w = swb / total if total > 0 else np.zeros_like(swb)

@@ -12,6 +12,8 @@ RMSprop, Adam and AdamW as documented for ``torch.optim`` (no lr decay,
 no centering, no amsgrad).
 """
 
+import math
+
 import numpy as np
 from sklearn.base import BaseEstimator
 
@@ -226,20 +228,20 @@ class Adam(Optimizer):
         d *= 1.0 - b2
         v += d  # v <- b2 v + (1 - b2) g^2
         bc1 = 1.0 - b1**t
-        bc2 = 1.0 - b2**t
-        # denom = sqrt(v_hat) + eps = sqrt(v) / sqrt(bc2) + eps
+        c2 = math.sqrt(1.0 - b2**t)
+        # lr m_hat / (sqrt(v_hat) + eps) = (lr c2 / bc1) m / (sqrt(v) + eps c2),
+        # with bc1 = 1 - b1^t and c2 = sqrt(1 - b2^t): one operation fewer
         np.sqrt(v, out=d)
-        d *= 1.0 / np.sqrt(bc2)
-        d += self.epsilon
+        d += self.epsilon * c2
         np.divide(m, d, out=d)
-        d *= lr / bc1
+        d *= lr * c2 / bc1
         theta -= d
 
     def step_size(self, state, lr):
         t = state["t"]
         bc1 = 1.0 - self.beta_1**t
         bc2 = 1.0 - self.beta_2**t
-        return (lr / bc1) / (np.sqrt(state["v"]) / np.sqrt(bc2) + self.epsilon)
+        return (lr / bc1) / (np.sqrt(state["v"]) * (1.0 / math.sqrt(bc2)) + self.epsilon)
 
 
 class AdamW(Adam):
