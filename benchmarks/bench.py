@@ -396,6 +396,14 @@ def blas_summary(code):
     return out
 
 
+def skreg_location(code):
+    """Where skreg was imported from: this checkout, or another path."""
+    where = os.path.dirname(os.path.abspath(skreg.__file__))
+    if where == os.path.join(REPO_ROOT, "skreg"):
+        return f"this checkout's {code('skreg/')}"
+    return code(where)
+
+
 def skreg_revision():
     """Commit of the checkout being measured, and whether skreg/ has
     uncommitted changes (the benchmark measures the working tree)."""
@@ -531,8 +539,8 @@ def main(argv=None):
         f"Load average (1 min) at start / end of the run: {load_start} / {load_end} "
         "(other processes share these CPUs)",
         f"Python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, skreg {skreg.__version__} from "
-        f"{w.code(os.path.dirname(skreg.__file__))} (commit {skreg_revision()})",
+        f"{sklearn.__version__}, skreg {skreg.__version__} from {skreg_location(w.code)} "
+        f"(commit {skreg_revision()})",
         f"Threads during fits and GEMM: {args.threads} ({w.code('threadpoolctl.threadpool_limits')})",
         f"{w.code('OPENBLAS_CORETYPE')} / {w.code('OPENBLAS_L2_SIZE')} set: {blas_vars}",
         *[f"Thread pool: {line}" for line in blas_summary(w.code)],
