@@ -15,11 +15,10 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import optimizers as _opt
@@ -765,6 +764,54 @@ _ATTRS_DOC = """
 """
 
 
+class _LabelCoder:
+    """Class labels <-> network targets and outputs (what scikit-learn's MLP
+    does with a LabelBinarizer, without its per-call validation cost).
+
+    ``kind`` is 'multiclass' (one softmax output per class), 'binary' (one
+    logistic output for ``classes[1]``; a single class gives a constant 0
+    target) or 'multilabel' (one logistic output per label).
+    """
+
+    def __init__(self, classes, target_type):
+        self.classes = classes
+        if target_type == "multilabel-indicator":
+            self.kind = "multilabel"
+        else:
+            self.kind = "multiclass" if len(classes) > 2 else "binary"
+
+    @staticmethod
+    def labels(y, target_type):
+        """Sorted distinct labels (column indices for an indicator matrix)."""
+        if target_type == "multilabel-indicator":
+            return np.arange(y.shape[1])
+        try:
+            return np.unique(y)
+        except TypeError:
+            raise ValueError(
+                "Mix of label input types: the labels must all be numbers or all be "
+                "strings."
+            ) from None
+
+    def encode(self, y):
+        if self.kind == "multilabel":
+            return np.asarray(y)
+        if self.kind == "binary":
+            if len(self.classes) < 2:
+                return np.zeros((len(y), 1))
+            return (np.asarray(y) == self.classes[1]).reshape(-1, 1)
+        return np.asarray(y)[:, None] == self.classes[None, :]
+
+    def decode(self, out):
+        if self.kind == "multilabel":
+            return (out > 0.5).astype(int)
+        if self.kind == "binary":
+            if len(self.classes) < 2:
+                return np.full(out.shape[0], self.classes[0])
+            return self.classes[(out.ravel() > 0.5).astype(int)]
+        return self.classes[np.argmax(out, axis=1)]
+
+
 class MLPClassifier(ClassifierMixin, BaseMLP):
     __doc__ = """Multilayer-perceptron classifier with tunable regularisation.
 
@@ -869,26 +916,27 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 "multiclass or multilabel-indicator targets (use MLPRegressor for "
                 "continuous targets)."
             )
+        if sp.issparse(y):
+            y = y.toarray()
+        labels = _LabelCoder.labels(y, target)
         if first_pass:
             if incremental:
                 if classes is None:
                     raise ValueError(
                         "classes must be passed on the first call to partial_fit."
                     )
-                lb = LabelBinarizer().fit(classes)
-                extra = np.setdiff1d(unique_labels(y), lb.classes_) if target != \
-                    "multilabel-indicator" else []
+                coder = _LabelCoder(_LabelCoder.labels(np.asarray(classes), None), target)
+                extra = np.setdiff1d(labels, coder.classes)
                 if len(extra):
                     raise ValueError(
                         f"y has classes {extra} not in the classes passed to partial_fit "
-                        f"({lb.classes_})."
+                        f"({coder.classes})."
                     )
             else:
-                lb = LabelBinarizer().fit(y)
-            self._label_binarizer = lb
-            self.classes_ = lb.classes_
+                coder = _LabelCoder(labels, target)
+            self._label_coder = coder
+            self.classes_ = coder.classes
         else:
-            labels = unique_labels(y)
             if self.warm_start and not incremental:
                 if set(labels) != set(self.classes_):
                     raise ValueError(
@@ -909,10 +957,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     f"partial_fit call, {self.classes_}."
                 )
         # the output activation depends on the label type
-        self.out_activation_ = (
-            "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
-        )
-        Y = self._label_binarizer.transform(y)
+        self.out_activation_ = "softmax" if self._label_coder.kind == "multiclass" else "logistic"
+        Y = self._label_coder.encode(y)
         return X, Y, y
 
     def _apply_class_weight(self, sw, y, X, incremental):
@@ -952,9 +998,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return accuracy_score(y, self._decode(out), sample_weight=sample_weight)
 
     def _decode(self, out):
-        if self.n_outputs_ == 1:
-            out = out.ravel()
-        return self._label_binarizer.inverse_transform(out)
+        return self._label_coder.decode(out)
 
     def predict(self, X):
         """Predict class labels for X.
