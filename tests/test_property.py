@@ -34,7 +34,6 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from skreg import MLPClassifier, MLPRegressor
@@ -152,8 +151,9 @@ _FORMATS = ["dense", "dense_fortran", "list", "csr", "csc", "coo"]
 
 
 @st.composite
-def feature_matrix(draw, n_samples, max_abs=100.0, formats=_FORMATS):
-    n_features = draw(st.integers(1, 8))
+def feature_matrix(draw, n_samples, max_abs=100.0, formats=_FORMATS, n_features=None):
+    if n_features is None:
+        n_features = draw(st.integers(1, 8))
     dtype = draw(st.sampled_from(_DTYPES))
     fmt = draw(st.sampled_from(formats))
     shape = (n_samples, n_features)
@@ -185,13 +185,16 @@ def _as_dense(X):
     return np.asarray(X)
 
 
+_SW_KINDS = [
+    "none", "ones", "some_zeros", "tiny", "huge", "mixed_scales", "scalar",
+    "list", "extreme_huge", "extreme_tiny",
+    "all_zero", "negative", "nan", "inf", "wrong_length",
+]
+
+
 @st.composite
-def sample_weights(draw, n_samples):
+def sample_weights(draw, n_samples, kind):
     """(kind, weights, valid): sample_weight values, valid ones and bad ones."""
-    kind = draw(st.sampled_from([
-        "none", "ones", "some_zeros", "tiny", "huge", "mixed_scales", "scalar",
-        "list", "extreme_huge", "extreme_tiny", "all_zero", "negative", "nan", "inf", "wrong_length",
-    ]))
     n = n_samples
     rng = np.random.RandomState(draw(st.integers(0, 2**16)))
     if kind == "none":
@@ -286,10 +289,32 @@ def regression_targets(draw, n_samples, non_negative=False):
     return draw(hnp.arrays(dtype, shape, elements=elements))
 
 
+# ------------------------------------------------------------- known issues
+def _known_issue(est, X):
+    """Name of a known, reported and not yet fixed skreg bug that explains
+    non-finite predictions of a fit that claimed success, or None.
+
+    Each has an explicit strict-xfail reproducer in tests/test_edge_cases.py;
+    when the bug is fixed that test fails, and this exemption must go.
+    """
+    params = est.coefs_ + est.intercepts_ + est.bn_gammas_ + est.bn_betas_
+    if max(float(np.abs(p).max(initial=0)) for p in params) > 1e100 or est.loss_ > 1e100:
+        # test_edge_cases.py::test_known_bug_exploded_fit_is_returned_as_fitted
+        return "KNOWN BUG: exploded weights returned as a successful fit"
+    n = _as_dense(X).shape[0]
+    batch = min(200, n) if est.batch_size == "auto" else min(est.batch_size, n)
+    if (getattr(est, "loss", None) == "poisson" and est.batch_norm
+            and (batch == 1 or n % batch == 1)):
+        # test_edge_cases.py::test_known_bug_batch_norm_single_sample_batches
+        return "KNOWN BUG: batch_norm trained on single-sample batches"
+    return None
+
+
 # ------------------------------------------------------------- check helpers
 def _check_fitted(est, X, y_kind=None):
     """Finite parameters and predictions; probabilities that are
-    probabilities; predictions from classes_."""
+    probabilities; predictions from classes_. Returns the name of a known
+    issue when one explains non-finite predictions, else None."""
     params = est.coefs_ + est.intercepts_ + est.bn_gammas_ + est.bn_betas_ + \
         est.bn_running_means_ + est.bn_running_vars_
     assert all(np.isfinite(p).all() for p in params), "non-finite parameters"
@@ -298,12 +323,17 @@ def _check_fitted(est, X, y_kind=None):
     expected_dtype = np.float32 if Xd.dtype == np.float32 else np.float64
     assert all(c.dtype == expected_dtype for c in est.coefs_)
     n = Xd.shape[0]
-    pred = est.predict(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # overflow of a known issue
+        pred = est.predict(X)
+        out = pred if isinstance(est, MLPRegressor) else est.predict_proba(X)
+    if not np.isfinite(out).all() and _known_issue(est, X):
+        return _known_issue(est, X)
     if isinstance(est, MLPRegressor):
         assert np.isfinite(pred).all(), "non-finite predictions"
         assert pred.shape[0] == n
-        return
-    proba = est.predict_proba(X)
+        return None
+    proba = out
     assert np.isfinite(proba).all(), "non-finite probabilities"
     assert (proba >= 0).all() and (proba <= 1).all()
     tol = 1e-5 if proba.dtype == np.float32 else 1e-9
@@ -316,6 +346,7 @@ def _check_fitted(est, X, y_kind=None):
         np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=tol)
         assert pred.shape == (n,)
         assert np.isin(pred, est.classes_).all()
+    return None
 
 
 def _run_fit(est, X, y, sw, **kw):
@@ -334,7 +365,11 @@ def _run_fit(est, X, y, sw, **kw):
 
 
 # ======================================================= 1. valid data
-_SAFE_SOLVERS = ["adam", "adamw", "adagrad", "rmsprop", "lbfgs", "sgd"]
+_SOLVERS = ["adam", "adamw", "adagrad", "rmsprop", "lbfgs", "sgd"]
+#: solvers that cannot diverge whatever the data: adaptive steps are bounded
+#: by the learning rate per coordinate, L-BFGS's line search never increases
+#: the objective. (Plain SGD on unscaled targets can diverge, legitimately.)
+_SAFE_SOLVERS = ["adam", "adamw", "adagrad", "rmsprop", "lbfgs"]
 
 
 @st.composite
@@ -345,8 +380,7 @@ def safe_params(draw):
         hidden_layer_sizes=draw(st.sampled_from([(), (3,), (4, 2), 2])),
         activation=draw(st.sampled_from(["relu", "tanh", "logistic", "identity"])),
         solver=solver,
-        # sgd: small enough not to diverge on |x| <= 100 with these networks
-        learning_rate_init=1e-3 if solver != "sgd" else 1e-5,
+        learning_rate_init=1e-3,
         alpha=draw(st.sampled_from([0.0, 1e-4, 1e-1])),
         penalty=draw(st.sampled_from(["l2", "l1", "elasticnet", None])),
         batch_size=draw(st.sampled_from(["auto", 1, 7, 64])),
@@ -356,15 +390,18 @@ def safe_params(draw):
     )
 
 
-@_settings(150)
+@pytest.mark.parametrize("sw_kind", _SW_KINDS)
+@_settings(10)
 @given(data=st.data())
-def test_valid_data_always_fits(data):
+def test_valid_data_always_fits(sw_kind, data):
     """Any shape, dtype, format, label type and valid sample weights fit, and
-    invalid sample weights raise ValueError; inputs are never modified."""
+    invalid sample weights raise ValueError; inputs are never modified.
+    (Parametrized over the kinds of sample weights so that each gets its
+    share of examples.)"""
     n = data.draw(st.integers(1, 40), label="n_samples")
     is_clf = data.draw(st.booleans(), label="classifier")
     X = data.draw(feature_matrix(n), label="X")
-    sw_kind, sw, sw_valid = data.draw(sample_weights(n), label="sample_weight")
+    sw_kind, sw, sw_valid = data.draw(sample_weights(n, sw_kind), label="sample_weight")
     params = data.draw(safe_params(), label="params")
     if is_clf:
         y_kind, y = data.draw(class_labels(n), label="y")
@@ -386,7 +423,7 @@ def test_valid_data_always_fits(data):
         _record(test, f"bad sample_weight ({sw_kind}) -> ValueError")
         return
     assert exc is None, f"valid input raised {exc!r}"
-    _check_fitted(est, X, y_kind)
+    assert _check_fitted(est, X, y_kind) is None
     Xd = _as_dense(X)
     _record("valid data: coverage", f"X dtype {Xd.dtype}")
     _record("valid data: coverage", f"X format {type(X).__name__}")
@@ -401,7 +438,7 @@ def test_valid_data_always_fits(data):
 # ======================================================= 2. every parameter
 def _optimizers():
     return st.one_of(
-        st.sampled_from(_SAFE_SOLVERS),
+        st.sampled_from(_SOLVERS),
         st.builds(opt.SGD, momentum=st.floats(0, 1), nesterov=st.booleans()),
         st.builds(opt.Adagrad, epsilon=st.floats(1e-12, 1e-2)),
         st.builds(opt.RMSprop, rho=st.floats(0, 0.999), epsilon=st.floats(1e-12, 1e-2)),
@@ -500,7 +537,10 @@ def _check_any_params(data, classifier):
         assert not hasattr(est, "coefs_"), "a failed fit left fitted attributes"
         _record(test, _outcome_of(exc))
         return
-    _check_fitted(est, X, y_kind)
+    known = _check_fitted(est, X, y_kind)
+    if known:
+        _record(test, known)
+        return
     # a second fit (warm start or not) on the same data also succeeds or fails cleanly
     state = _fitted_state(est)
     exc = _run_fit(est, X, y, None)
@@ -513,8 +553,8 @@ def _check_any_params(data, classifier):
                 _assert_state_equal({k: before[k]}, {k: after[k]})
         _record(test, "refit: " + _outcome_of(exc))
         return
-    _check_fitted(est, X, y_kind)
-    _record(test, "fit ok")
+    known = _check_fitted(est, X, y_kind)
+    _record(test, "refit: " + known if known else "fit ok")
 
 
 @_settings(100)
@@ -540,7 +580,9 @@ _INVALID = {
     "activation": st.sampled_from(["softmax", "RELU", "", None, 1, "sigmoid"]),
     "solver": st.one_of(
         st.sampled_from(["newton", "SGD", "", None, 3, opt.SGD, object()]),
-        st.builds(opt.SGD, momentum=st.sampled_from([-0.1, 1.5, np.nan, "a"])),
+        # (momentum="a" is left out: a known bug, see test_edge_cases.py::
+        # test_known_bug_optimizer_and_schedule_objects_check_types)
+        st.builds(opt.SGD, momentum=st.sampled_from([-0.1, 1.5, np.nan])),
         st.builds(opt.Adam, beta_1=st.sampled_from([1.0, -0.5, np.nan])),
         st.builds(opt.Adam, epsilon=st.sampled_from([0.0, -1.0, np.nan])),
         st.builds(opt.RMSprop, rho=st.sampled_from([1.0, -0.1])),
@@ -801,7 +843,7 @@ def test_partial_fit_stream(data):
             else:
                 est.partial_fit(X, y)
         inputs.check()
-        _check_fitted(est, X)
+        assert _check_fitted(est, X) is None
         assert est.n_iter_ == b + 1
     if classifier:
         state = _fitted_state(est)
@@ -863,7 +905,8 @@ def test_predict_any_input(data):
     est = _fitted(kind)
     state = _fitted_state(est)
     n = data.draw(st.integers(1, 30), label="n_samples")
-    X = data.draw(feature_matrix(n, max_abs=1e4), label="X")
+    width = data.draw(st.sampled_from([4, 4, 4, 1, 5]), label="n_features")
+    X = data.draw(feature_matrix(n, max_abs=1e4, n_features=width), label="X")
     width = np.asarray(_as_dense(X)).shape[1]
     inputs = _Inputs(X=X)
     if width != est.n_features_in_:
@@ -895,7 +938,8 @@ def test_predict_any_input(data):
 def test_zz_report(capsys):
     """Print how many generated cases each property test ran, by outcome
     (the numbers quoted in docs/reliability.rst)."""
-    total = sum(sum(c.values()) for c in STATS.values())
+    total = sum(sum(c.values()) for test, c in STATS.items()
+                if not test.endswith("coverage"))
     with capsys.disabled():
         print(f"\n\nhypothesis cases run by tests/test_property.py: {total}")
         for test, counter in STATS.items():
