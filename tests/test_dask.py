@@ -20,6 +20,7 @@ from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from skreg import MLPClassifier  # noqa: E402
 
@@ -87,8 +88,10 @@ def test_cluster_is_local_and_bounded(client):
     # every socket the cluster listens on is on the loopback interface
     psutil = pytest.importorskip("psutil")
     procs = [psutil.Process()] + psutil.Process().children(recursive=True)
-    listening = [c for p in procs for c in p.net_connections(kind="inet")
-                 if c.status == psutil.CONN_LISTEN]
+    def sockets(p):  # psutil < 6 calls it connections()
+        return getattr(p, "net_connections", getattr(p, "connections", None))(kind="inet")
+
+    listening = [c for p in procs for c in sockets(p) if c.status == psutil.CONN_LISTEN]
     assert listening, "the scheduler should listen on a socket"
     assert {c.laddr.ip for c in listening} == {LOOPBACK}
 
@@ -99,7 +102,10 @@ def test_grid_search_on_workers_matches_local_search(client):
 
     with joblib.parallel_config(backend="dask", client=client):
         remote = _search().fit(X, y)
-    local = _search().set_params(n_jobs=1).fit(X, y)
+    # the workers' BLAS runs one thread (the nanny sets OMP/OPENBLAS/MKL_NUM_THREADS
+    # to 1); do the same here so that both searches round alike
+    with threadpool_limits(limits=1):
+        local = _search().set_params(n_jobs=1).fit(X, y)
 
     n_candidates, n_splits = 4, 3
     # every fit ran in a worker process, none in this one
