@@ -443,8 +443,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--memory", choices=["subprocess", "inprocess", "none"],
                         default="subprocess",
-                        help="peak memory of fit with tracemalloc: in a fresh interpreter per "
-                             "library and case (default), in this process, or not at all")
+                        help="peak memory of fit with tracemalloc: in one fresh interpreter per "
+                             "library (default), in this process, or not at all")
     parser.add_argument("--memory-epochs", type=int, default=1,
                         help="epochs of the (traced, hence slow) memory fits (default 1)")
     parser.add_argument("--target", type=float, default=None,
