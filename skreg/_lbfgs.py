@@ -16,6 +16,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 __all__ = ["minimize_lbfgs"]
 
+#: scipy's default relative-decrease tolerance of L-BFGS-B (factr=1e7 * eps)
+_SCIPY_FTOL = 2.220446049250313e-09
+
 
 def minimize_lbfgs(fun, theta, n_weights, penalty, alpha, *, max_iter, max_fun,
                    tol, verbose=False):
@@ -78,7 +81,10 @@ def minimize_lbfgs(fun, theta, n_weights, penalty, alpha, *, max_iter, max_fun,
     res = scipy.optimize.minimize(
         objective, x0, method="L-BFGS-B", jac=True, bounds=bounds,
         callback=callback,
-        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+        # gtol = tol as scikit-learn; the relative-decrease test (ftol) keeps
+        # scipy's default unless tol asks for more precision than that
+        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol,
+                 "ftol": min(tol, _SCIPY_FTOL)},
     )
     if res.status != 0:
         msg = res.message.decode() if isinstance(res.message, bytes) else res.message

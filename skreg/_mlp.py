@@ -842,12 +842,16 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from skreg import MLPClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPClassifier(hidden_layer_sizes=(16,), penalty="l1", alpha=1e-3,
-    ...                     solver="adamw", lr_schedule="cosine",
-    ...                     learning_rate_init=0.01, max_iter=300,
-    ...                     random_state=0).fit(X, y)
+    >>> clf = make_pipeline(
+    ...     StandardScaler(),
+    ...     MLPClassifier(hidden_layer_sizes=(16,), penalty="l1", alpha=1e-3,
+    ...                   solver="adamw", lr_schedule="cosine",
+    ...                   learning_rate_init=0.01, max_iter=300, random_state=0),
+    ... ).fit(X, y)
     >>> clf.score(X, y) > 0.9
     True
     """

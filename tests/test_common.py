@@ -27,8 +27,8 @@ PANEL = [
          init="xavier_normal"),
     dict(penalty="l2", solver="adamw", alpha=1e-3, lr_schedule="exponential",
          learning_rate_init=0.01, init="he_uniform"),
-    dict(penalty="l1", solver="lbfgs", init="xavier_uniform", hidden_layer_sizes=(),
-         max_iter=2000, tol=1e-10),
+    dict(penalty="l1", alpha=1e-2, solver="lbfgs", init="xavier_uniform",
+         hidden_layer_sizes=(), max_iter=2000, tol=1e-10),
     dict(penalty="elasticnet", solver="lbfgs", init="he_normal", activation="tanh",
          batch_norm=True),
     dict(solver="sgd", nesterovs_momentum=False, lr_schedule="invscaling", power_t=0.25,
@@ -78,6 +78,12 @@ def _expected_failures(est):
         reasons.append("dropout masks are drawn per row")
     if p["lr_schedule"] == "invscaling":
         reasons.append("'invscaling' decays with the number of rows seen")
+    if p["solver"] == "lbfgs" and p["penalty"] in ("l1", "elasticnet"):
+        # the check's data has 30 features for 15 samples: the L1 problem is
+        # flat, and the two fits reach objectives equal to ~1e-9 with weights
+        # that differ by ~1e-4 (measured), above the check's rtol of 1e-7
+        reasons.append("L-BFGS-B on the flat, under-determined L1 problem agrees on the "
+                       "objective (~1e-9), not on the weights to 1e-7")
     if not reasons:
         return {}
     return {check: "; ".join(reasons) for check in _WEIGHTS_AS_REPEATS}
