@@ -334,7 +334,8 @@ class BaseMLP(BaseEstimator):
         sw = self._apply_class_weight(sw, y_orig, X, incremental)
         n_samples, n_features = X.shape
         dtype = X.dtype
-        Y = Y.astype(dtype, copy=False)
+        if Y.dtype != bool:  # class indicators stay bool (8x smaller than float64)
+            Y = Y.astype(dtype, copy=False)
         n_outputs = Y.shape[1]
         units = self._layer_units(n_features, cfg["hidden"], n_outputs)
         loss = get_loss(self._loss_name(n_outputs))
@@ -795,10 +796,10 @@ class _LabelCoder:
 
     def encode(self, y):
         if self.kind == "multilabel":
-            return np.asarray(y)
+            return np.asarray(y).astype(bool)
         if self.kind == "binary":
             if len(self.classes) < 2:
-                return np.zeros((len(y), 1))
+                return np.zeros((len(y), 1), dtype=bool)
             return (np.asarray(y) == self.classes[1]).reshape(-1, 1)
         return np.asarray(y)[:, None] == self.classes[None, :]
 

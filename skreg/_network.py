@@ -135,6 +135,17 @@ class Network:
         return _Workspace(self, batch_size, dtype)
 
 
+class _RowBlock:
+    """``block[:n]`` is a contiguous (n, width) view of a shared flat buffer."""
+
+    def __init__(self, flat, width):
+        self.flat, self.width = flat, width
+
+    def __getitem__(self, rows):
+        n = rows.stop
+        return self.flat[: n * self.width].reshape(n, self.width)
+
+
 class _Workspace:
     """Preallocated buffers for forward and backward passes, so a mini-batch
     allocates (almost) nothing. Smaller batches use the leading rows."""
@@ -148,7 +159,9 @@ class _Workspace:
         self.A = [np.empty((B, u), dtype=dtype) for u in net.layer_units[1:]]
         # D[i]: error back-propagated into hidden layer i+1
         self.D = [np.empty((B, u), dtype=dtype) for u in hidden]
-        self.T = [np.empty((B, u), dtype=dtype) for u in hidden]
+        # one scratch buffer shared by all hidden layers (contiguous views)
+        scratch = np.empty(B * max(hidden, default=0), dtype=dtype)
+        self.T = [_RowBlock(scratch, u) for u in hidden]
         self.Zhat = [np.empty((B, u), dtype=dtype) for u in hidden] if net.batch_norm else None
         self.inv_std = [None] * len(hidden)
         self.masks = [

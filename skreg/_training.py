@@ -102,8 +102,10 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
             m = stop - start
             if order is not None:
                 idx = order[start:stop]
-                Xb = X[idx] if sparse else np.take(X, idx, axis=0, out=Xbuf[:m])
-                Yb = np.take(Y, idx, axis=0, out=Ybuf[:m])
+                # ndarray.take with mode="clip" writes straight into the buffer
+                # (mode="raise" goes through a temporary); idx is a permutation
+                Xb = X[idx] if sparse else X.take(idx, 0, Xbuf[:m], "clip")
+                Yb = Y.take(idx, 0, Ybuf[:m], "clip")
                 swb = sw[idx] if sw is not None else None
             else:
                 Xb, Yb = X[start:stop], Y[start:stop]

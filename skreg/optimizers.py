@@ -21,7 +21,10 @@ __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
 
 
 class Optimizer(BaseEstimator):
-    """Base class: ``init(theta) -> state`` and in-place ``update``."""
+    """Base class: ``init(theta) -> state`` and in-place ``update``.
+
+    ``update`` may overwrite ``grad`` (it is recomputed for every step).
+    """
 
     #: True when the L2 part of the penalty is applied as decoupled weight
     #: decay (AdamW) instead of through the gradient.
@@ -209,24 +212,23 @@ class Adam(Optimizer):
         _check_positive(self, "epsilon", self.epsilon)
 
     def init(self, theta):
-        return {
-            "t": 0,
-            "m": np.zeros_like(theta),
-            "v": np.zeros_like(theta),
-            "denom": np.empty_like(theta),
-        }
+        return {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}
 
     def update(self, theta, grad, state, lr):
         state["t"] = t = state["t"] + 1
         b1, b2 = self.beta_1, self.beta_2
-        m, v, d = state["m"], state["v"], state["denom"]
+        # ``grad`` serves as scratch space: the training loop recomputes it
+        # before every update, and this saves one parameter-sized buffer
+        m, v, d = state["m"], state["v"], grad
+        # m <- b1 m + (1 - b1) g, written b1 (m - g) + g: no temporary
+        m -= grad
         m *= b1
-        np.multiply(grad, 1.0 - b1, out=d)
-        m += d  # m <- b1 m + (1 - b1) g
-        v *= b2
+        m += grad
+        # v <- b2 v + (1 - b2) g^2 = b2 (v - g^2) + g^2 (g^2 overwrites grad)
         np.multiply(grad, grad, out=d)
-        d *= 1.0 - b2
-        v += d  # v <- b2 v + (1 - b2) g^2
+        v -= d
+        v *= b2
+        v += d
         bc1 = 1.0 - b1**t
         c2 = math.sqrt(1.0 - b2**t)
         # lr m_hat / (sqrt(v_hat) + eps) = (lr c2 / bc1) m / (sqrt(v) + eps c2),

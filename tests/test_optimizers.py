@@ -16,7 +16,7 @@ def _run(opt, theta0, grads, lrs):
     theta = theta0.copy()
     state = opt.init(theta)
     for g, lr in zip(grads, lrs):
-        opt.update(theta, g, state, lr)
+        opt.update(theta, g.copy(), state, lr)  # update may use grad as scratch
     return theta, state
 
 
@@ -94,7 +94,7 @@ def test_adamw_equals_adam_when_decay_is_applied_first():
     state = opt.init(theta)
     for g, lr in zip(grads, LRS):
         theta *= 1 - lr * wd
-        opt.update(theta, g, state, lr)
+        opt.update(theta, g.copy(), state, lr)
     expected = _adam_reference(theta0, grads, LRS, 0.9, 0.999, 1e-8, weight_decay=wd)
     np.testing.assert_allclose(theta, expected, rtol=1e-13)
 
