@@ -334,9 +334,9 @@ class BaseMLP(BaseEstimator):
         sw = self._apply_class_weight(sw, y_orig, X, incremental)
         n_samples, n_features = X.shape
         dtype = X.dtype
-        if Y.dtype != bool:  # class indicators stay bool (8x smaller than float64)
-            Y = Y.astype(dtype, copy=False)
-        n_outputs = Y.shape[1]
+        # targets as the loss takes them: class codes (softmax), bool indicators
+        # (logistic outputs) or real values in X's dtype (regression)
+        n_outputs = Y.shape[1] if Y.ndim == 2 else len(self.classes_)
         units = self._layer_units(n_features, cfg["hidden"], n_outputs)
         loss = get_loss(self._loss_name(n_outputs))
         net = Network(units, self.activation, loss, self.batch_norm, cfg["dropout"])
@@ -801,7 +801,9 @@ class _LabelCoder:
             if len(self.classes) < 2:
                 return np.zeros((len(y), 1), dtype=bool)
             return (np.asarray(y) == self.classes[1]).reshape(-1, 1)
-        return np.asarray(y)[:, None] == self.classes[None, :]
+        # multiclass: the index of each label in classes (the softmax loss
+        # takes class codes, not one-hot rows)
+        return np.searchsorted(self.classes, np.asarray(y))
 
     def decode(self, out):
         if self.kind == "multilabel":
@@ -1164,7 +1166,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and (y < 0).any():
             raise ValueError("loss='poisson' requires non-negative targets y.")
-        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype, copy=False)
         return X, Y, y
 
     def _apply_class_weight(self, sw, y, X, incremental):

@@ -85,7 +85,7 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
     sparse = sp.issparse(X)
     if run.shuffle and not sparse:
         Xbuf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-    Ybuf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+    Ybuf = np.empty((batch_size,) + Y.shape[1:], dtype=Y.dtype)
     uniform_w = np.full(batch_size, 1.0 / batch_size, dtype=theta.dtype)
     decoupled = opt.decoupled_weight_decay
     theta_w, grad_w = theta[:nw], grad[:nw]

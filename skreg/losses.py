@@ -70,7 +70,8 @@ class Poisson:
 
 
 class LogLoss:
-    """Softmax cross-entropy (multiclass, one-hot targets)."""
+    """Softmax cross-entropy (multiclass). Targets are class codes: ``Y[i]``
+    is the column of sample i's class."""
 
     name = "log_loss"
     out_activation = "softmax"
@@ -82,15 +83,16 @@ class LogLoss:
         return Z
 
     def loss_and_delta(self, Z, Y, w):
+        rows = np.arange(Z.shape[0])
         # shift each row by its max (argmax + gather: cheaper than max(axis=1))
-        Z -= Z[np.arange(Z.shape[0]), Z.argmax(axis=1)][:, None]
-        z_true = _row_sums(Z * Y)  # logit of the true class
+        Z -= Z[rows, Z.argmax(axis=1)][:, None]
+        z_true = Z[rows, Y]  # logit of the true class
         np.exp(Z, out=Z)
         total = _row_sums(Z)
-        # -log p_true = log sum_k exp(z_k) - z_true (rows of Y sum to 1)
+        # -log p_true = log sum_k exp(z_k) - z_true
         loss = float(np.dot(w, np.log(total) - z_true))
-        Z /= total[:, None]  # softmax probabilities
-        Z -= Y
+        Z /= total[:, None]  # softmax probabilities p
+        Z[rows, Y] -= 1.0  # p - onehot(y)
         Z *= w[:, None]
         return loss
 

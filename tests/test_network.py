@@ -13,7 +13,7 @@ from skreg.penalties import ElasticNet, L2, NoPenalty
 LOSS_TARGETS = {
     "squared_error": lambda rng, n, k: rng.normal(size=(n, k)),
     "poisson": lambda rng, n, k: rng.poisson(2.0, size=(n, k)).astype(float),
-    "log_loss": lambda rng, n, k: np.eye(k)[rng.randint(k, size=n)],
+    "log_loss": lambda rng, n, k: rng.randint(k, size=n),  # class codes
     "binary_log_loss": lambda rng, n, k: (rng.rand(n, k) > 0.5).astype(float),
 }
 
@@ -103,10 +103,14 @@ def test_loss_values_against_formulas():
     n, k = 6, 3
     Z = rng.normal(size=(n, k))
     w = np.full(n, 1.0 / n)
-    Y = np.eye(k)[rng.randint(k, size=n)]
-    # softmax cross-entropy
+    codes = rng.randint(k, size=n)
+    Y = np.eye(k)[codes]
+    # softmax cross-entropy, and its gradient softmax - one-hot
     expected = np.mean(logsumexp(Z, axis=1) - (Z * Y).sum(1))
-    assert get_loss("log_loss").loss_and_delta(Z.copy(), Y, w) == pytest.approx(expected)
+    delta = Z.copy()
+    assert get_loss("log_loss").loss_and_delta(delta, codes, w) == pytest.approx(expected)
+    softmax = np.exp(Z - logsumexp(Z, axis=1, keepdims=True))
+    np.testing.assert_allclose(delta, (softmax - Y) / n, rtol=1e-12)
     # binary cross-entropy summed over outputs
     p = expit(Z)
     Yb = (rng.rand(n, k) > 0.5).astype(float)
