@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Build against the working tree even when skreg is not installed.
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE / "sphinxext"))
 
 import skreg  # noqa: E402
 
@@ -135,7 +136,7 @@ sphinx_gallery_conf = {
     "doc_module": ("skreg",),
     "backreferences_dir": "gen_modules/backreferences",
     "reference_url": {"skreg": None},
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "skreg_docs.GalleryOrder",
     "remove_config_comments": True,
     "matplotlib_animations": False,
     "show_memory": False,
