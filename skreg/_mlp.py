@@ -387,7 +387,8 @@ class BaseMLP(BaseEstimator):
 
     def _check_compatible(self, units, dtype):
         old = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
-        if old != units or bool(self.bn_gammas_) != bool(self.batch_norm):
+        # (without hidden layers there is nothing to normalise: no bn_gammas_)
+        if old != units or bool(self.bn_gammas_) != (bool(self.batch_norm) and len(units) > 2):
             raise ValueError(
                 f"The network layout changed since the last fit (layer sizes {old} -> "
                 f"{units}, batch_norm={self.batch_norm}). With warm_start=True or "
