@@ -6,6 +6,7 @@ this module resolves the constructor parameters into those objects and wires
 them together.
 """
 
+import contextlib
 import copy
 import numbers
 import warnings
@@ -26,7 +27,7 @@ from . import schedules as _sched
 from ._lbfgs import minimize_lbfgs
 from ._network import Network
 from ._params import check_bool, check_int, check_options, check_real
-from ._training import Monitor, train_epochs
+from ._training import Monitor, NonFiniteError, train_epochs
 from .initializers import INITIALIZERS
 from .losses import get_loss
 from .penalties import get_penalty
@@ -49,6 +50,63 @@ def _rescale_weights(sw, dtype):
     if sw.size:
         sw = np.ldexp(sw, -np.frexp(sw.max())[1])
     return sw.astype(dtype)
+
+
+@contextlib.contextmanager
+def _overflow_as_value_error():
+    """numpy raises OverflowError for a Python int too large for a float."""
+    try:
+        yield
+    except OverflowError as exc:
+        raise ValueError(f"X or y holds a number too large for a float: {exc}") from None
+
+
+_CONTROLLER = None
+#: below this many multiply-adds per mini-batch in the largest layer, BLAS runs
+#: single-threaded: thread start-up costs more than it saves, and on a busy
+#: machine extra threads made small networks up to ten times slower (measured)
+_SINGLE_THREAD_BELOW = 4_000_000
+
+
+@contextlib.contextmanager
+def _blas_threads_for(est):
+    """Limit BLAS to one thread while fitting a small network; restored after."""
+    global _CONTROLLER
+    try:
+        sizes = [s for s in est._hidden_sizes()]
+        width = max(sizes, default=1)
+        batch = 200 if est.batch_size == "auto" or not isinstance(est.batch_size, int) \
+            else est.batch_size
+        if isinstance(est.solver, str) and est.solver == "lbfgs":
+            batch = 10_000  # full batch: let BLAS decide
+        small = batch * width * width < _SINGLE_THREAD_BELOW
+    except Exception:  # invalid parameters: _check_params reports them
+        small = False
+    if not small:
+        yield
+        return
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
+
+
+def _check_output_is_finite(net, params, stats, X):
+    """Raise if the trained network's output overflows on (a sample of) the
+    training data: finite weights can still be too large to use."""
+    n = X.shape[0]
+    rows = np.linspace(0, n - 1, min(n, 1000)).astype(np.intp)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = net.predict(params, stats, X[rows])
+    if not np.isfinite(out).all():
+        raise NonFiniteError(
+            "The trained network's output is not finite on the training data (the "
+            "weights grew too large): the optimisation diverged. Lower "
+            "learning_rate_init, increase alpha, or scale the input features "
+            "(e.g. StandardScaler)."
+        )
 
 
 class _Run:
@@ -315,9 +373,15 @@ class BaseMLP(BaseEstimator):
         return [n_features] + hidden + [n_outputs]
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
-        snapshot = self.__dict__.copy()
+        # history lists grow in place and the random generator advances:
+        # the snapshot holds copies of those
+        snapshot = {k: (list(v) if isinstance(v, list) else v)
+                    for k, v in self.__dict__.items()}
+        if "_rng" in snapshot:
+            snapshot["_rng"] = copy.deepcopy(self._rng)
         try:
-            return self._fit_inner(X, y, sample_weight, incremental, classes)
+            with _blas_threads_for(self):
+                return self._fit_inner(X, y, sample_weight, incremental, classes)
         except BaseException:
             # transactional: a failed fit leaves the estimator as it was
             self.__dict__.clear()
@@ -340,6 +404,11 @@ class BaseMLP(BaseEstimator):
         units = self._layer_units(n_features, cfg["hidden"], n_outputs)
         loss = get_loss(self._loss_name(n_outputs))
         net = Network(units, self.activation, loss, self.batch_norm, cfg["dropout"])
+        if net.batch_norm and len(units) > 2 and n_samples < 2:
+            raise ValueError(
+                "batch_norm=True needs at least 2 training samples: the statistics of a "
+                f"single sample normalise every unit to 0 (got n_samples={n_samples})."
+            )
 
         if first_pass or not incremental:
             rng = check_random_state(self.random_state)
@@ -382,7 +451,10 @@ class BaseMLP(BaseEstimator):
         else:
             theta, stats = self._fit_stochastic(net, theta, stats, X, Y, sw, y_orig,
                                                 cfg, rng, first_pass, incremental)
+        _check_output_is_finite(net, net.views(theta), stats, X)
         self._store(net, theta, stats)
+        self.optimizer_ = optimizer
+        self.lr_schedule_ = cfg["schedule"] if optimizer is not None else None
         return self
 
     def _check_compatible(self, units, dtype):
@@ -506,6 +578,11 @@ class BaseMLP(BaseEstimator):
                     f"training samples ({n}); using batch_size={n}."
                 )
             batch_size = int(np.clip(self.batch_size, 1, n))
+        if net.batch_norm and net.n_layers > 1 and batch_size < 2:
+            raise ValueError(
+                "batch_norm=True needs mini-batches of at least 2 samples (got "
+                f"batch_size={batch_size}): one sample normalises every unit to 0."
+            )
         run.batch_size = batch_size
         run.t0 = 0
         train_epochs(self, run, X, Y, sw, evaluate,
@@ -913,8 +990,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return "binary_log_loss" if self.out_activation_ == "logistic" else "log_loss"
 
     def _validate_input(self, X, y, incremental, first_pass, classes):
-        X, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True,
-                             dtype=(np.float64, np.float32), reset=first_pass)
+        with _overflow_as_value_error():
+            X, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True,
+                                 dtype=(np.float64, np.float32), reset=first_pass)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         target = type_of_target(y)
@@ -1160,9 +1238,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _validate_input(self, X, y, incremental, first_pass, classes):
         check_options("loss", self.loss, ("squared_error", "poisson"))
-        X, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True,
-                             y_numeric=True, dtype=(np.float64, np.float32),
-                             reset=first_pass)
+        with _overflow_as_value_error():
+            X, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True,
+                                 y_numeric=True, dtype=(np.float64, np.float32),
+                                 reset=first_pass)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and (y < 0).any():

@@ -1,7 +1,8 @@
 """Checks of constructor parameters, done at ``fit`` time.
 
-Each check raises a ValueError (wrong value) or TypeError (wrong type) that
-names the parameter, shows the value received and says what is allowed.
+Each check raises :class:`InvalidParameterError` (a ValueError and a
+TypeError, as scikit-learn's own) that names the parameter, shows the value
+received and says what is allowed.
 """
 
 import numbers
@@ -9,11 +10,16 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "InvalidParameterError",
     "check_bool",
     "check_int",
     "check_real",
     "check_options",
 ]
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A constructor parameter has a wrong type or value."""
 
 
 def _is_bool(value):
@@ -30,7 +36,7 @@ def _is_real(value):
 
 def check_bool(name, value):
     if not _is_bool(value):
-        raise TypeError(f"{name} must be a bool, got {value!r} of type {type(value).__name__}.")
+        raise InvalidParameterError(f"{name} must be a bool, got {value!r} of type {type(value).__name__}.")
     return bool(value)
 
 
@@ -39,18 +45,18 @@ def check_int(name, value, low=None, *, allow_inf=False):
         return value
     if not _is_int(value):
         extra = " or numpy.inf" if allow_inf else ""
-        raise TypeError(
+        raise InvalidParameterError(
             f"{name} must be an int{extra}, got {value!r} of type {type(value).__name__}."
         )
     if low is not None and value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value!r}.")
+        raise InvalidParameterError(f"{name} must be >= {low}, got {value!r}.")
     return int(value)
 
 
 def check_real(name, value, low=None, high=None, *, low_open=False, high_open=False):
     """A finite real in the interval given by low/high (open or closed ends)."""
     if not _is_real(value):
-        raise TypeError(
+        raise InvalidParameterError(
             f"{name} must be a real number, got {value!r} of type {type(value).__name__}."
         )
     value = float(value)
@@ -63,7 +69,7 @@ def check_real(name, value, low=None, high=None, *, low_open=False, high_open=Fa
     if high is not None:
         bad |= value >= high if high_open else value > high
     if bad:
-        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}.")
+        raise InvalidParameterError(f"{name} must be a finite number in {interval}, got {value!r}.")
     return value
 
 
@@ -72,4 +78,4 @@ def check_options(name, value, options):
         if value in options:
             return value
     allowed = ", ".join(repr(o) for o in options)
-    raise ValueError(f"{name} must be one of {allowed}; got {value!r}.")
+    raise InvalidParameterError(f"{name} must be one of {allowed}; got {value!r}.")

@@ -91,15 +91,18 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
     theta_w, grad_w = theta[:nw], grad[:nw]
     verbose = est.verbose
     monitor = run.monitor
+    skip_single = net.batch_norm and net.n_layers > 1 and n > 1
 
     for _ in range(n_epochs):
         tic = time.perf_counter()
         k = est.n_iter_
         order = rng.permutation(n) if run.shuffle else None
-        accumulated = 0.0
+        accumulated, seen = 0.0, 0
         last_print = tic
         for b, (start, stop) in enumerate(_batches(n, batch_size)):
             m = stop - start
+            if m == 1 and skip_single:
+                continue  # batch norm cannot normalise a lone trailing sample
             if order is not None:
                 idx = order[start:stop]
                 # ndarray.take with mode="clip" writes straight into the buffer
@@ -132,12 +135,13 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
                 step = opt.step_size(state, lr)
                 penalty.prox(theta_w, step if np.isscalar(step) else step[:nw], alpha)
             accumulated += loss * m
+            seen += m
             if verbose >= 2 and time.perf_counter() - last_print > 0.5:
                 last_print = time.perf_counter()
                 sys.stdout.write(f"\r  epoch {k + 1}: {100 * stop / n:5.1f}% ")
                 sys.stdout.flush()
 
-        epoch_loss = accumulated / n
+        epoch_loss = accumulated / seen
         if not (np.isfinite(epoch_loss) and np.isfinite(theta).all()):
             raise NonFiniteError(
                 f"The training loss became non-finite ({epoch_loss}) in epoch "

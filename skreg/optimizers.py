@@ -17,6 +17,8 @@ import math
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ._params import check_bool, check_real
+
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
 
 
@@ -44,23 +46,6 @@ class Optimizer(BaseEstimator):
         """Validate hyper-parameters; raise ValueError naming the bad one."""
 
 
-def _check_unit_interval(owner, name, value, *, closed_right=False):
-    ok = 0 <= value <= 1 if closed_right else 0 <= value < 1
-    if not (isinstance(value, (int, float, np.floating, np.integer)) and ok):
-        allowed = "[0, 1]" if closed_right else "[0, 1)"
-        raise ValueError(
-            f"{type(owner).__name__}: {name} must be a number in {allowed}, "
-            f"got {value!r}."
-        )
-
-
-def _check_positive(owner, name, value):
-    if not (isinstance(value, (int, float, np.floating, np.integer)) and value > 0):
-        raise ValueError(
-            f"{type(owner).__name__}: {name} must be a number > 0, got {value!r}."
-        )
-
-
 class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum.
 
@@ -81,7 +66,8 @@ class SGD(Optimizer):
         self.nesterov = nesterov
 
     def _check(self):
-        _check_unit_interval(self, "momentum", self.momentum, closed_right=True)
+        check_real("SGD.momentum", self.momentum, 0, 1)
+        check_bool("SGD.nesterov", self.nesterov)
 
     def init(self, theta):
         state = {"t": 0}
@@ -124,7 +110,7 @@ class Adagrad(Optimizer):
         self.epsilon = epsilon
 
     def _check(self):
-        _check_positive(self, "epsilon", self.epsilon)
+        check_real("Adagrad.epsilon", self.epsilon, 0, low_open=True)
 
     def init(self, theta):
         return {"t": 0, "sum": np.zeros_like(theta), "denom": np.empty_like(theta)}
@@ -164,8 +150,8 @@ class RMSprop(Optimizer):
         self.epsilon = epsilon
 
     def _check(self):
-        _check_unit_interval(self, "rho", self.rho)
-        _check_positive(self, "epsilon", self.epsilon)
+        check_real("RMSprop.rho", self.rho, 0, 1, high_open=True)
+        check_real("RMSprop.epsilon", self.epsilon, 0, low_open=True)
 
     def init(self, theta):
         return {"t": 0, "sq": np.zeros_like(theta), "denom": np.empty_like(theta)}
@@ -207,9 +193,10 @@ class Adam(Optimizer):
         self.epsilon = epsilon
 
     def _check(self):
-        _check_unit_interval(self, "beta_1", self.beta_1)
-        _check_unit_interval(self, "beta_2", self.beta_2)
-        _check_positive(self, "epsilon", self.epsilon)
+        name = type(self).__name__
+        check_real(f"{name}.beta_1", self.beta_1, 0, 1, high_open=True)
+        check_real(f"{name}.beta_2", self.beta_2, 0, 1, high_open=True)
+        check_real(f"{name}.epsilon", self.epsilon, 0, low_open=True)
 
     def init(self, theta):
         return {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}

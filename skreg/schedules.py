@@ -14,9 +14,10 @@ stateful and lives in the training loop, not here.
 """
 
 import math
-import numbers
 
 from sklearn.base import BaseEstimator
+
+from ._params import check_int, check_real
 
 __all__ = [
     "Schedule",
@@ -27,16 +28,6 @@ __all__ = [
     "CosineAnnealing",
     "OneCycle",
 ]
-
-
-def _bad(owner, name, value, allowed):
-    return ValueError(
-        f"{type(owner).__name__}: {name} must be {allowed}, got {value!r}."
-    )
-
-
-def _is_real(x):
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 class Schedule(BaseEstimator):
@@ -71,11 +62,11 @@ class InverseScaling(Schedule):
         self.power_t = power_t
 
     def _check(self):
-        if not (_is_real(self.power_t) and self.power_t >= 0):
-            raise _bad(self, "power_t", self.power_t, "a number >= 0")
+        check_real("InverseScaling.power_t", self.power_t, 0)
 
     def factor(self, epoch, *, n_epochs=1, steps_per_epoch=1, samples_seen=0):
-        return 1.0 / (samples_seen + 1.0) ** self.power_t
+        # (t + 1)^-power_t, as exp(-power_t log(1 + t)): no overflow, tends to 0
+        return math.exp(-self.power_t * math.log1p(samples_seen))
 
 
 class StepDecay(Schedule):
@@ -95,12 +86,9 @@ class StepDecay(Schedule):
         self.gamma = gamma
 
     def _check(self):
-        if self.step_size is not None and not (
-            isinstance(self.step_size, numbers.Integral) and self.step_size >= 1
-        ):
-            raise _bad(self, "step_size", self.step_size, "an int >= 1 or None")
-        if not (_is_real(self.gamma) and 0 < self.gamma <= 1):
-            raise _bad(self, "gamma", self.gamma, "a number in (0, 1]")
+        if self.step_size is not None:
+            check_int("StepDecay.step_size (or None)", self.step_size, 1)
+        check_real("StepDecay.gamma", self.gamma, 0, 1, low_open=True)
 
     def factor(self, epoch, *, n_epochs=1, steps_per_epoch=1, samples_seen=0):
         step = self.step_size if self.step_size is not None else max(1, n_epochs // 3)
@@ -121,8 +109,8 @@ class ExponentialDecay(Schedule):
         self.gamma = gamma
 
     def _check(self):
-        if self.gamma is not None and not (_is_real(self.gamma) and 0 < self.gamma <= 1):
-            raise _bad(self, "gamma", self.gamma, "a number in (0, 1] or None")
+        if self.gamma is not None:
+            check_real("ExponentialDecay.gamma (or None)", self.gamma, 0, 1, low_open=True)
 
     def factor(self, epoch, *, n_epochs=1, steps_per_epoch=1, samples_seen=0):
         gamma = self.gamma if self.gamma is not None else 0.01 ** (1.0 / n_epochs)
@@ -150,12 +138,9 @@ class CosineAnnealing(Schedule):
         self.T_mult = T_mult
 
     def _check(self):
-        if self.T_0 is not None and not (
-            isinstance(self.T_0, numbers.Integral) and self.T_0 >= 1
-        ):
-            raise _bad(self, "T_0", self.T_0, "an int >= 1 or None")
-        if not (isinstance(self.T_mult, numbers.Integral) and self.T_mult >= 1):
-            raise _bad(self, "T_mult", self.T_mult, "an int >= 1")
+        if self.T_0 is not None:
+            check_int("CosineAnnealing.T_0 (or None)", self.T_0, 1)
+        check_int("CosineAnnealing.T_mult", self.T_mult, 1)
 
     def factor(self, epoch, *, n_epochs=1, steps_per_epoch=1, samples_seen=0):
         T_0 = self.T_0 if self.T_0 is not None else n_epochs
@@ -193,12 +178,9 @@ class OneCycle(Schedule):
         self.final_div_factor = final_div_factor
 
     def _check(self):
-        if not (_is_real(self.pct_start) and 0 < self.pct_start < 1):
-            raise _bad(self, "pct_start", self.pct_start, "a number in (0, 1)")
-        for name in ("div_factor", "final_div_factor"):
-            value = getattr(self, name)
-            if not (_is_real(value) and value > 0):
-                raise _bad(self, name, value, "a number > 0")
+        check_real("OneCycle.pct_start", self.pct_start, 0, 1, low_open=True, high_open=True)
+        check_real("OneCycle.div_factor", self.div_factor, 0, low_open=True)
+        check_real("OneCycle.final_div_factor", self.final_div_factor, 0, low_open=True)
 
     @staticmethod
     def _anneal(start, end, pct):
