@@ -86,34 +86,6 @@ def _unlink_sklearn_refs(app, what, name, obj, options, lines):
         lines[:] = [_SKLEARN_REF.sub(r"\1", line) for line in lines]
 
 
-# Plain-text formulas in skreg's docstrings that reStructuredText misreads:
-# ``name_`` followed by punctuation is a hyperlink reference, and a bar, as in
-# ``||w||_1`` or ``|w|``, starts a substitution. Outside ``literal`` text the
-# first is quoted and bars are escaped; docstrings that already quote their
-# formulas are left as they are.
-_TRAILING_UNDERSCORE = re.compile(r"(?<![`\w])\(n_features_in_,\)")
-_LITERAL = re.compile(r"(``.+?``|`[^`]+`)")
-
-
-def _escape_bars(line):
-    parts = _LITERAL.split(line)
-    # odd indices are ``literal`` or `role` segments
-    return "".join(
-        part if i % 2 else re.sub(r"(?<!\\)\|", r"\\|", part)
-        for i, part in enumerate(parts)
-    )
-
-
-def _quote_plain_formulas(app, what, name, obj, options, lines):
-    if not name.startswith("skreg."):
-        return
-    for i, line in enumerate(lines):
-        line = _TRAILING_UNDERSCORE.sub("(``n_features_in_``,)", line)
-        if "|" in line:
-            line = _escape_bars(line)
-        lines[i] = line
-
-
 # -- matplotlib's plot directive (small figures inside the user guide) ---------
 plot_include_source = False
 plot_html_show_source_link = False
@@ -195,4 +167,3 @@ def setup(app):
     app.connect("builder-inited", _write_placeholders, priority=100)
     app.connect("autodoc-skip-member", _skip_member)
     app.connect("autodoc-process-docstring", _unlink_sklearn_refs, priority=400)
-    app.connect("autodoc-process-docstring", _quote_plain_formulas, priority=400)
