@@ -808,6 +808,14 @@ _ATTRS_DOC = """
     t_ : int
         Number of training samples seen.
 
+    optimizer_ : Optimizer or None
+        The optimizer the last fit used (resolved from ``solver``; None for
+        'lbfgs').
+
+    lr_schedule_ : Schedule or None
+        The learning-rate schedule the last fit used (resolved from
+        ``learning_rate`` / ``lr_schedule``; None for 'lbfgs').
+
     coefs_ : list of ndarray
         Weight matrix of each layer, shape (fan_in, fan_out).
 
