@@ -2,9 +2,8 @@
 
 Expected values come from independent computations in the tests (least
 squares, class frequencies, the data's own mean), never from skreg's output.
-The tests named ``test_known_bug_*`` are strict xfails: minimal reproducers
-of bugs found by the property tests that are not fixed yet; each turns into
-a failure (XPASS strict) the day the bug is fixed, so the marker can go.
+The last section holds the minimal reproducers of the bugs the property tests
+found (tests/test_property.py), kept as regression tests now they are fixed.
 """
 
 import copy
@@ -469,64 +468,55 @@ def test_bad_init_callable_raises(init, dtype):
         reg.fit(X, X[:, 0])
 
 
-# ============================================================ known bugs
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a fit that fails after some epochs (warm_start) appends to the "
-    "previous loss_curve_ / lr_curve_ lists: BaseMLP._fit restores a shallow "
-    "copy of __dict__, and the history lists are mutated in place."))
-def test_known_bug_failed_warm_start_fit_leaves_history_unchanged():
+# ============================================== regressions found by hypothesis
+def test_failed_warm_start_fit_leaves_history_unchanged():
+    # the fit diverges in its 4th epoch: the 3 epochs it ran must not stay
+    # in the history lists of the previous fit
     rng = np.random.RandomState(0)
     X = rng.randn(50, 3)
     y = X @ [1.0, 2.0, 3.0]
     reg = MLPRegressor(hidden_layer_sizes=(5,), solver="sgd", learning_rate_init=1e-3,
                        max_iter=5, random_state=0, warm_start=True).fit(X, y)
-    curve = list(reg.loss_curve_)
+    before = _snapshot(reg)
+    curve, lrs = list(reg.loss_curve_), list(reg.lr_curve_)
     reg.set_params(learning_rate_init=0.5, max_iter=50)
     with pytest.raises(ValueError, match="diverged"):
-        reg.fit(X * 1e3, y * 1e3)  # diverges in epoch 4, not 1
-    assert reg.loss_curve_ == curve
+        reg.fit(X * 1e3, y * 1e3)
+    reg.set_params(learning_rate_init=1e-3, max_iter=5)
+    assert reg.loss_curve_ == curve and reg.lr_curve_ == lrs
+    _assert_same_state(before, reg)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the divergence check in _training.train_epochs only looks for "
-    "non-finite values of the epoch loss (computed before the epoch's last "
-    "updates) and of the weights; a fit whose loss reached 4e276 and "
-    "weights 1e204 is returned as fitted and predicts -inf."))
-def test_known_bug_exploded_fit_is_returned_as_fitted():
+def test_exploded_fit_is_an_error_not_a_model():
+    # loss 4e276 and weights 1e204 after 4 epochs, all finite: once returned
+    # as fitted, predicting -inf
     X = np.zeros((18, 1))
     X[2, 0] = 44.0
     y = np.full(18, 662.0)
     reg = MLPRegressor(hidden_layer_sizes=(3,), activation="identity", solver="sgd",
                        learning_rate_init=1e-5, batch_size=1, max_iter=4, random_state=0)
-    try:
+    with pytest.raises(ValueError, match="learning_rate_init"):
         reg.fit(X, y)
-    except ValueError:
-        return  # the fixed behaviour: a clear divergence error
-    assert np.isfinite(reg.predict(X)).all()
+    with pytest.raises(NotFittedError):
+        check_is_fitted(reg)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: same as above, with the issue's own scenario: warm_start, "
-    "solver='sgd', learning_rate_init=1e6 on unscaled data and max_iter=3 "
-    "returns weights of 1e160 that predict inf, instead of raising."))
-def test_known_bug_exploded_warm_start_fit_is_returned_as_fitted():
+def test_exploded_warm_start_fit_keeps_previous_model():
+    # the issue's scenario with few epochs: weights of 1e160, still finite
     X, y = _unscaled_regression()
     reg = MLPRegressor(hidden_layer_sizes=(4,), solver="sgd", learning_rate_init=1e-9,
                        max_iter=3, random_state=0, warm_start=True).fit(X, y)
+    coefs = [c.copy() for c in _params(reg)]
     reg.set_params(learning_rate_init=1e6)
-    try:
+    with pytest.raises(ValueError, match="learning_rate_init"):
         reg.fit(X, y)
-    except ValueError:
-        return
-    with np.errstate(over="ignore"):
-        assert np.isfinite(reg.predict(X)).all()
+    assert all(np.array_equal(a, b) for a, b in zip(coefs, _params(reg)))
+    assert np.isfinite(reg.predict(X)).all()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: same root cause: one SGD epoch of a Poisson model on all-zero "
-    "targets leaves weights of ~1300 whose output exp(X @ W) overflows on "
-    "the training data itself; the fit is returned as successful."))
-def test_known_bug_poisson_fit_overflows_on_its_training_data():
+def test_poisson_fit_that_overflows_on_its_training_data_is_an_error():
+    # one SGD epoch on all-zero targets leaves weights of ~1300: exp(X @ W)
+    # overflows on the training data itself
     X = np.zeros((11, 6))
     X[[0, 2, 4, 6, 7, 8], 2] = [-8, -3, -10, -10, -3, 10]
     X[[3, 5, 10], 0] = [8, 8, -3]
@@ -535,71 +525,60 @@ def test_known_bug_poisson_fit_overflows_on_its_training_data():
     X[0, 5], X[9, 1] = -3, 8
     reg = MLPRegressor(loss="poisson", hidden_layer_sizes=(), solver="sgd", momentum=0.0,
                        learning_rate_init=0.5, max_iter=1, random_state=1)
-    try:
+    with pytest.raises(ValueError, match="not finite"):
         reg.fit(X, np.zeros(11))
-    except ValueError:
-        return
-    with np.errstate(over="ignore"):
-        assert np.isfinite(reg.predict(X)).all()
+    with pytest.raises(NotFittedError):
+        check_is_fitted(reg)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: batch_norm on single-sample mini-batches normalises every "
-    "pre-activation to 0, so the layers before it never train and the "
-    "running variance decays towards 0; at prediction the untrained "
-    "layers amplify the input and the Poisson output exp(...) overflows."))
-def test_known_bug_batch_norm_single_sample_batches():
-    X = np.zeros((21, 5))
+@pytest.mark.parametrize("n, batch_size", [(21, 1), (1, "auto")])
+def test_batch_norm_rejects_single_sample_batches(n, batch_size):
+    # a single sample normalises every unit to 0: the layers before batch
+    # norm never train, and the running variance decays towards 0 (a Poisson
+    # model once predicted inf this way)
+    X = np.zeros((n, 5))
     X[0, 0] = 7.0
     reg = MLPRegressor(loss="poisson", hidden_layer_sizes=[2, 2, 2], activation="identity",
-                       alpha=0.0, batch_size=1, learning_rate_init=0.5, max_iter=1,
-                       shuffle=False, beta_1=0.0, beta_2=0.0, epsilon=1e-12,
+                       batch_size=batch_size, learning_rate_init=0.5, max_iter=1,
                        batch_norm=True, random_state=7)
-    try:
-        reg.fit(X, np.zeros(21))
-    except ValueError:
-        return  # the fixed behaviour could be a clear error for batches of 1
-    with np.errstate(over="ignore"):
-        assert np.isfinite(reg.predict(X)).all()
+    with pytest.raises(ValueError, match="batch_norm"):
+        reg.fit(X, np.zeros(n))
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason=(
-    "BUG: schedules.InverseScaling.factor computes (t + 1.0) ** power_t with "
-    "Python floats, which raises OverflowError for a large power_t instead "
-    "of giving a learning rate of 0."))
-def test_known_bug_invscaling_huge_power_t():
+def test_batch_norm_skips_a_trailing_single_sample_batch():
+    # 21 samples in batches of 10: the lone 21st cannot be normalised
+    rng = np.random.RandomState(0)
+    X = rng.randn(21, 3)
+    reg = MLPRegressor(hidden_layer_sizes=(4,), batch_norm=True, batch_size=10,
+                       max_iter=3, random_state=0).fit(X, X[:, 0])
+    assert all(np.isfinite(p).all() for p in _params(reg) + reg.bn_running_vars_)
+    assert np.isfinite(reg.predict(X)).all()
+
+
+def test_invscaling_with_huge_power_t_gives_a_zero_rate():
+    # (t + 1) ** 1e300 once raised OverflowError; the rate after the first
+    # epoch is lr_init / (t + 1) ** power_t = 0
     X = np.random.RandomState(0).randn(30, 3)
     reg = MLPRegressor(hidden_layer_sizes=(3,), learning_rate="invscaling", power_t=1e300,
-                       max_iter=3, random_state=0)
-    try:
-        reg.fit(X, X[:, 0])
-    except ValueError:
-        pass
+                       max_iter=3, random_state=0).fit(X, X[:, 0])
+    assert reg.lr_curve_ == [0.001, 0.0, 0.0]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: optimizers/schedules objects check ranges but not types: "
-    "SGD(momentum='a') fails with \"'<=' not supported between 'int' and "
-    "'str'\", SGD(nesterov='a'), Adam(epsilon=inf) and "
-    "OneCycle(div_factor=inf) are accepted."))
 @pytest.mark.parametrize("kw, name", [
     (dict(solver=opt.SGD(momentum="a")), "momentum"),
     (dict(solver=opt.SGD(nesterov="a")), "nesterov"),
     (dict(solver=opt.Adam(epsilon=np.inf)), "epsilon"),
     (dict(lr_schedule=sched.OneCycle(div_factor=np.inf)), "div_factor"),
 ], ids=["SGD-momentum-str", "SGD-nesterov-str", "Adam-epsilon-inf", "OneCycle-div-inf"])
-def test_known_bug_optimizer_and_schedule_objects_check_types(kw, name):
+def test_optimizer_and_schedule_objects_check_types(kw, name):
     X = np.random.RandomState(0).randn(20, 2)
     reg = MLPRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0, **kw)
     with pytest.raises(ValueError, match=name):
         reg.fit(X, X[:, 0])
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason=(
-    "scikit-learn's check_array lets numpy's OverflowError escape for a "
-    "Python int too large for a float in an object array (inherited)."))
-def test_known_bug_python_int_too_large_for_float():
+def test_python_int_too_large_for_float_is_a_value_error():
     X = np.ones((5, 2), dtype=object)
     X[0, 0] = 10 ** 400
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="too large"):
         MLPRegressor(hidden_layer_sizes=(3,), max_iter=2).fit(X, np.arange(5.0))
