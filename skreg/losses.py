@@ -29,10 +29,37 @@ from scipy.special import expit, xlogy
 __all__ = ["LOSSES", "get_loss"]
 
 
+_ONES = {}
+
+
+def _ones(k, dtype):
+    """A cached read-only vector of k ones."""
+    key = (k, np.dtype(dtype))
+    if key not in _ONES:
+        ones = np.ones(k, dtype=dtype)
+        ones.flags.writeable = False
+        _ONES[key] = ones
+    return _ONES[key]
+
+
 def _row_sums(A):
     """Sum of each row through a matrix-vector product (much faster than
     ``A.sum(axis=1)`` for the narrow matrices of an output layer)."""
-    return A @ np.ones(A.shape[1], dtype=A.dtype)
+    return A @ _ones(A.shape[1], A.dtype)
+
+
+def _subtract_row_max(Z):
+    """Shift each row of Z so that exp(Z) cannot overflow and each row keeps
+    a term >= exp(-limit) > 0 (log-sum-exp). When all entries lie within
+    ``limit`` of each other, the global maximum does this in one cheap
+    reduction; otherwise each row's own maximum is used."""
+    top, bottom = Z.max(), Z.min()
+    limit = 80.0 if Z.dtype == np.float32 else 700.0
+    if top - bottom < limit:
+        Z -= top
+    else:
+        Z -= Z[np.arange(Z.shape[0]), Z.argmax(axis=1)][:, None]
+    return Z
 
 
 class SquaredError:
@@ -77,15 +104,14 @@ class LogLoss:
     out_activation = "softmax"
 
     def link(self, Z):
-        Z -= Z[np.arange(Z.shape[0]), Z.argmax(axis=1)][:, None]
+        _subtract_row_max(Z)
         np.exp(Z, out=Z)
         Z /= _row_sums(Z)[:, None]
         return Z
 
     def loss_and_delta(self, Z, Y, w):
         rows = np.arange(Z.shape[0])
-        # shift each row by its max (argmax + gather: cheaper than max(axis=1))
-        Z -= Z[rows, Z.argmax(axis=1)][:, None]
+        _subtract_row_max(Z)  # log-sum-exp shift: exp(z) never overflows
         z_true = Z[rows, Y]  # logit of the true class
         np.exp(Z, out=Z)
         total = _row_sums(Z)

@@ -186,3 +186,24 @@ def test_layout_weights_first_and_views_share_memory():
     np.testing.assert_array_equal(P.intercepts[0], theta[20:24])
     np.testing.assert_array_equal(P.betas[0], theta[30:34])
     assert np.array_equal(net.pack(P, np.float64), theta)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1.0, 100.0, 1000.0])
+def test_softmax_loss_is_stable_for_any_logit_range(dtype, scale):
+    # small ranges take the global-max shift, large ones the per-row shift
+    rng = np.random.RandomState(0)
+    Z = (rng.normal(size=(50, 4)) * scale).astype(dtype)
+    codes = rng.randint(4, size=50)
+    w = np.full(50, 1 / 50, dtype=dtype)
+    delta = Z.copy()
+    got = get_loss("log_loss").loss_and_delta(delta, codes, w)
+    Z64 = Z.astype(np.float64)
+    expected = np.mean(logsumexp(Z64, axis=1) - Z64[np.arange(50), codes])
+    assert got == pytest.approx(expected, rel=1e-5)
+    softmax = np.exp(Z64 - logsumexp(Z64, axis=1, keepdims=True))
+    softmax[np.arange(50), codes] -= 1
+    np.testing.assert_allclose(delta, softmax / 50, atol=1e-6)
+    proba = get_loss("log_loss").link(Z.copy())
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-5)
