@@ -601,8 +601,9 @@ class BaseMLP(BaseEstimator):
     # ----------------------------------------------------------- predicting
     def _forward(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
-                          dtype=(np.float64, np.float32))
+        with _overflow_as_value_error():
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                              dtype=(np.float64, np.float32))
         net = self._network()
         stats = (self.bn_running_means_, self.bn_running_vars_) if self.bn_gammas_ else None
         return net.predict(self._params_view(), stats, X)
