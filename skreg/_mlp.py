@@ -237,6 +237,13 @@ class BaseMLP(BaseEstimator):
         check_real("epsilon", self.epsilon, 0, low_open=True)
         check_int("n_iter_no_change", self.n_iter_no_change, 1, allow_inf=True)
         check_int("max_fun", self.max_fun, 1)
+        try:  # (no draw: an int seeds a new generator, an instance is returned)
+            check_random_state(self.random_state)
+        except ValueError:
+            raise ValueError(
+                "random_state must be None, an int in [0, 2**32 - 1] or a "
+                f"numpy.random.RandomState, got {self.random_state!r}."
+            ) from None
         check_options("penalty", self.penalty, _PENALTIES)
         check_real("l1_ratio", self.l1_ratio, 0, 1)
         check_bool("batch_norm", self.batch_norm)
