@@ -580,5 +580,16 @@ def test_optimizer_and_schedule_objects_check_types(kw, name):
 def test_python_int_too_large_for_float_is_a_value_error():
     X = np.ones((5, 2), dtype=object)
     X[0, 0] = 10 ** 400
+    reg = MLPRegressor(hidden_layer_sizes=(3,), max_iter=2)
     with pytest.raises(ValueError, match="too large"):
-        MLPRegressor(hidden_layer_sizes=(3,), max_iter=2).fit(X, np.arange(5.0))
+        reg.fit(X, np.arange(5.0))
+    reg.fit(np.ones((5, 2)), np.arange(5.0))
+    with pytest.raises(ValueError, match="too large"):
+        reg.predict(X)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**40, "seed", 1.5, np.random.default_rng(0)])
+def test_invalid_random_state_is_named(seed):
+    reg = MLPRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=seed)
+    with pytest.raises(ValueError, match="random_state"):
+        reg.fit(np.ones((5, 2)), np.arange(5.0))
