@@ -592,7 +592,13 @@ class BaseMLP(BaseEstimator):
                 f"batch_size={batch_size}): one sample normalises every unit to 0."
             )
         run.batch_size = batch_size
-        run.t0 = 0
+        # samples seen before this run: a fit restarts the schedule, partial_fit
+        # continues the run in progress
+        if incremental and not first_pass and hasattr(self, "_t0"):
+            run.t0 = self._t0
+        else:
+            run.t0 = 0 if incremental else self.t_
+        self._t0 = run.t0
         train_epochs(self, run, X, Y, sw, evaluate,
                      n_epochs=1 if incremental else self.max_iter,
                      incremental=incremental)

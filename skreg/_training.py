@@ -120,7 +120,7 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
                 w = swb / total if total > 0 else np.zeros_like(swb)
             lr = lr_init * run.plateau_factor * schedule.factor(
                 k + b / steps, n_epochs=run.max_iter, steps_per_epoch=steps,
-                samples_seen=est.t_,
+                samples_seen=est.t_ - run.t0,
             )
             loss = ws.loss_grad(P, G, Xb, Yb, w, rng=rng, stats=run.stats)
             if alpha:

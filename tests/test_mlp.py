@@ -229,6 +229,11 @@ def test_lr_curve_follows_schedules():
                         power_t=0.5, tol=0, n_iter_no_change=100, random_state=0).fit(X, y)
     n = X.shape[0]
     np.testing.assert_allclose(est.lr_curve_, 0.5 / (n * np.arange(4) + 1) ** 0.5)
+    # a warm-started fit restarts the schedule; partial_fit continues it
+    est.set_params(warm_start=True).fit(X, y)
+    np.testing.assert_allclose(est.lr_curve_[4:], 0.5 / (n * np.arange(4) + 1) ** 0.5)
+    est.partial_fit(X, y)
+    assert est.lr_curve_[-1] == pytest.approx(0.5 / (n * 4 + 1) ** 0.5)
 
 
 def test_adaptive_divides_by_five_on_plateau():
