@@ -73,15 +73,14 @@ def _blas_threads_for(est):
     """Limit BLAS to one thread while fitting a small network; restored after."""
     global _CONTROLLER
     try:
-        sizes = [s for s in est._hidden_sizes()]
-        width = max(sizes, default=1)
-        batch = 200 if est.batch_size == "auto" or not isinstance(est.batch_size, int) \
-            else est.batch_size
-        if isinstance(est.solver, str) and est.solver == "lbfgs":
-            batch = 10_000  # full batch: let BLAS decide
+        width = max(est._hidden_sizes(), default=1)
+    except (TypeError, ValueError):  # invalid: _check_params reports it
+        width = 1
+    if isinstance(est.solver, str) and est.solver == "lbfgs":
+        small = False  # full-batch products: let BLAS decide
+    else:
+        batch = est.batch_size if isinstance(est.batch_size, numbers.Integral) else 200
         small = batch * width * width < _SINGLE_THREAD_BELOW
-    except Exception:  # invalid parameters: _check_params reports them
-        small = False
     if not small:
         yield
         return
