@@ -382,7 +382,9 @@ class BaseMLP(BaseEstimator):
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         # history lists grow in place and the random generator advances:
         # the snapshot holds copies of those
-        snapshot = {k: (list(v) if isinstance(v, list) else v)
+        # (constructor parameters are the user's own objects: kept as they are)
+        params = self._get_param_names()
+        snapshot = {k: (list(v) if isinstance(v, list) and k not in params else v)
                     for k, v in self.__dict__.items()}
         if "_rng" in snapshot:
             snapshot["_rng"] = copy.deepcopy(self._rng)
@@ -554,8 +556,17 @@ class BaseMLP(BaseEstimator):
         if self.early_stopping:
             stratify = Y if (is_classifier(self) and self.n_outputs_ == 1) else None
             arrays = [X, Y, y_orig] + ([sw] if sw is not None else [])
-            split = train_test_split(*arrays, random_state=rng,
-                                     test_size=self.validation_fraction, stratify=stratify)
+            try:
+                split = train_test_split(*arrays, random_state=rng,
+                                         test_size=self.validation_fraction,
+                                         stratify=stratify)
+            except ValueError as exc:
+                raise ValueError(
+                    f"early_stopping=True cannot hold out validation_fraction="
+                    f"{self.validation_fraction} of {X.shape[0]} samples"
+                    f"{' (stratified by class)' if stratify is not None else ''}: {exc} "
+                    "Increase validation_fraction or the data, or set early_stopping=False."
+                ) from exc
             X, X_val, Y, Y_val, _, y_val = split[:6]
             sw, sw_val = (split[6], split[7]) if sw is not None else (None, None)
             if X_val.shape[0] < 2:
