@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import optimizers as _opt
 from . import schedules as _sched
 from ._lbfgs import minimize_lbfgs
-from ._network import Network
+from ._network import Network, Params
 from ._params import check_bool, check_int, check_options, check_real
 from ._training import Monitor, NonFiniteError, train_epochs
 from .initializers import INITIALIZERS
@@ -487,8 +487,6 @@ class BaseMLP(BaseEstimator):
         self.bn_running_vars_ = stats[1] if stats is not None else []
 
     def _params_view(self):
-        from ._network import Params
-
         return Params(self.coefs_, self.intercepts_, self.bn_gammas_, self.bn_betas_)
 
     def _network(self):
@@ -500,13 +498,9 @@ class BaseMLP(BaseEstimator):
         n = X.shape[0]
         w = (sw / sw.sum()) if sw is not None else np.full(n, 1.0 / n, dtype=X.dtype)
         ws = net.workspace(n, theta.dtype)
-        G_holder = {}
 
         def fun(th, grad_out):
-            key = id(grad_out)
-            if key not in G_holder:
-                G_holder[key] = net.views(grad_out)
-            return ws.loss_grad(net.views(th), G_holder[key], X, Y, w)
+            return ws.loss_grad(net.views(th), net.views(grad_out), X, Y, w)
 
         theta, obj, nit, curve = minimize_lbfgs(
             fun, theta, net.n_weights, cfg["penalty"], self.alpha,
