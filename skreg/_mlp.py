@@ -26,7 +26,9 @@ from . import optimizers as _opt
 from . import schedules as _sched
 from ._lbfgs import minimize_lbfgs
 from ._network import Network, Params
-from ._params import check_bool, check_int, check_options, check_real
+from ._params import InvalidParameterError, check_bool, check_int, check_options, check_real
+from ._range_test import DEFAULTS as _RANGE_TEST_DEFAULTS
+from ._range_test import RangeTestDone, run_range_test
 from ._training import Monitor, NonFiniteError, train_epochs
 from .initializers import INITIALIZERS
 from .losses import get_loss
@@ -217,7 +219,14 @@ class BaseMLP(BaseEstimator):
         if self.learning_rate is not None:
             check_options("learning_rate", self.learning_rate,
                           ("constant", "invscaling", "adaptive"))
-        check_real("learning_rate_init", self.learning_rate_init, 0, low_open=True)
+        if isinstance(self.learning_rate_init, str):
+            if self.learning_rate_init != "auto":
+                raise InvalidParameterError(
+                    "learning_rate_init must be a float > 0 or 'auto' (set by a "
+                    f"learning-rate range test), got {self.learning_rate_init!r}."
+                )
+        else:
+            check_real("learning_rate_init", self.learning_rate_init, 0, low_open=True)
         check_real("power_t", self.power_t, 0)
         check_int("max_iter", self.max_iter, 1)
         check_bool("shuffle", self.shuffle)
@@ -456,7 +465,12 @@ class BaseMLP(BaseEstimator):
 
         optimizer = cfg["optimizer"]
         if optimizer is None:
+            if getattr(self, "_range_test_settings", None):
+                raise ValueError("lr_range_test needs a stochastic solver; solver='lbfgs' "
+                                 "has no learning rate.")
             theta, stats = self._fit_lbfgs(net, theta, stats, X, Y, sw, cfg)
+            self.learning_rate_ = None
+            self.lr_range_test_ = None
         else:
             theta, stats = self._fit_stochastic(net, theta, stats, X, Y, sw, y_orig,
                                                 cfg, rng, first_pass, incremental)
@@ -530,7 +544,7 @@ class BaseMLP(BaseEstimator):
         run.grad = np.zeros_like(theta)
         run.params, run.grads = net.views(theta), net.views(run.grad)
         run.optimizer, run.schedule, run.penalty = cfg["optimizer"], cfg["schedule"], cfg["penalty"]
-        run.alpha, run.lr_init, run.rng = float(self.alpha), float(self.learning_rate_init), rng
+        run.alpha, run.rng = float(self.alpha), rng
         run.shuffle, run.max_iter = self.shuffle, self.max_iter
         run.reduce_on_plateau = cfg["plateau"]
 
@@ -596,6 +610,7 @@ class BaseMLP(BaseEstimator):
                 f"batch_size={batch_size}): one sample normalises every unit to 0."
             )
         run.batch_size = batch_size
+        run.lr_init = self._resolve_learning_rate(run, X, Y, sw, first_pass, incremental)
         # samples seen before this run: a fit restarts the schedule, partial_fit
         # continues the run in progress
         if incremental and not first_pass and hasattr(self, "_t0"):
@@ -614,6 +629,25 @@ class BaseMLP(BaseEstimator):
         self._monitor = run.monitor
         self._plateau_factor = run.plateau_factor
         return theta, stats
+
+    def _resolve_learning_rate(self, run, X, Y, sw, first_pass, incremental):
+        """learning_rate_init, or the range test's suggestion for 'auto' (on the
+        data this fit trains on, from its initial weights; partial_fit keeps the
+        rate of its first call)."""
+        if not isinstance(self.learning_rate_init, str):
+            self.learning_rate_ = float(self.learning_rate_init)
+            self.lr_range_test_ = None
+            return self.learning_rate_
+        if incremental and not first_pass and getattr(self, "lr_range_test_", None) is not None:
+            return self.learning_rate_
+        settings = dict(getattr(self, "_range_test_settings", None) or _RANGE_TEST_DEFAULTS)
+        only = settings.pop("only", False)
+        result = run_range_test(run, X, Y, sw, verbose=self.verbose, tol=self.tol, **settings)
+        if only:
+            raise RangeTestDone(result)
+        self.lr_range_test_ = result
+        self.learning_rate_ = result.suggestion
+        return self.learning_rate_
 
     # ----------------------------------------------------------- predicting
     def _forward(self, X):

@@ -92,6 +92,7 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
     verbose = est.verbose
     monitor = run.monitor
     skip_single = net.batch_norm and net.n_layers > 1 and n > 1
+    on_batch = getattr(run, "on_batch", None)
 
     for _ in range(n_epochs):
         tic = time.perf_counter()
@@ -130,6 +131,8 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
                     theta_w *= 1.0 - lr * alpha * penalty.l2
                 else:
                     penalty.add_grad(theta_w, grad_w, alpha)
+            if on_batch is not None:
+                on_batch(lr, loss)  # the range test's monitor (may stop the run)
             opt.update(theta, grad, state, lr)
             if alpha and penalty.l1:
                 step = opt.step_size(state, lr)

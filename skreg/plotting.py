@@ -1,6 +1,6 @@
 """Plotting helpers for fitted skreg estimators.
 
-Two small ``Display`` classes in scikit-learn's style: build one with
+Small ``Display`` classes in scikit-learn's style: build one with
 ``Display.from_estimator(est)`` (or from the raw data with the constructor,
 then call ``plot``). Each keeps the data it draws as attributes and the
 matplotlib objects it creates as trailing-underscore attributes (``ax_``,
@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["TrainingHistoryDisplay", "WeightDistributionDisplay"]
+__all__ = ["TrainingHistoryDisplay", "WeightDistributionDisplay", "LearningRateRangeDisplay"]
 
 
 def _import_pyplot(caller):
@@ -592,3 +592,184 @@ class WeightDistributionDisplay:
         disp = cls(picked, layer_names=names, name=name)
         return disp.plot(ax=ax, bins=bins, zeros=zeros, density=density, log=log,
                          hist_kw=hist_kw)
+
+
+class LearningRateRangeDisplay:
+    """Loss against learning rate from a range test, with the suggestion marked.
+
+    Draws the raw mini-batch objective of each step of
+    :func:`skreg.lr_range_test` (faint) and its smoothed curve against the
+    rate on a logarithmic x-axis, and a vertical line at the suggested rate.
+
+    Parameters
+    ----------
+    lrs : array-like of shape (n_steps,)
+        The rate of each step.
+    losses : array-like of shape (n_steps,)
+        The raw mini-batch objective of each step.
+    smoothed_losses : array-like of shape (n_steps,) or None, default=None
+        The smoothed curve.
+    suggestion : float or None, default=None
+        The suggested rate, marked with a vertical line.
+    rule : str or None, default=None
+        The rule that chose it (shown in the legend).
+    name : str or None, default=None
+        Title of the axes.
+
+    Attributes
+    ----------
+    raw_line_, smoothed_line_ : matplotlib Line2D
+    suggestion_line_ : matplotlib Line2D or None
+    ax_, figure_ : matplotlib Axes and Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skreg import MLPClassifier
+    >>> from skreg.plotting import LearningRateRangeDisplay
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> disp = LearningRateRangeDisplay.from_estimator(
+    ...     MLPClassifier((16,), solver="sgd", random_state=0), X, y)
+    >>> bool((disp.smoothed_line_.get_xdata() == disp.lrs).all())
+    True
+    >>> plt.close(disp.figure_)
+    """
+
+    def __init__(self, lrs, losses, *, smoothed_losses=None, suggestion=None, rule=None,
+                 name=None):
+        self.lrs = _as_curve(lrs, "lrs")
+        self.losses = _as_curve(losses, "losses")
+        if self.lrs is None or self.losses is None or len(self.lrs) != len(self.losses):
+            raise ValueError(
+                "lrs and losses must be non-empty and of the same length, got "
+                f"{0 if self.lrs is None else len(self.lrs)} and "
+                f"{0 if self.losses is None else len(self.losses)}."
+            )
+        if not (self.lrs > 0).all():
+            raise ValueError("lrs must be positive (they are drawn on a log axis).")
+        self.smoothed_losses = _as_curve(smoothed_losses, "smoothed_losses")
+        if self.smoothed_losses is not None and len(self.smoothed_losses) != len(self.lrs):
+            raise ValueError("smoothed_losses must have the same length as lrs.")
+        if suggestion is not None and not (isinstance(suggestion, numbers.Real) and suggestion > 0):
+            raise ValueError(f"suggestion must be a positive number or None, got {suggestion!r}.")
+        self.suggestion = suggestion
+        self.rule = rule
+        self.name = name
+
+    def plot(self, ax=None, *, raw_kw=None, smoothed_kw=None, suggestion_kw=None):
+        """Draw the curve.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+            Where to draw; a new figure when None.
+        raw_kw, smoothed_kw, suggestion_kw : dict, default=None
+            Keyword arguments for ``Axes.plot`` (the two curves) and
+            ``Axes.axvline`` (the suggestion).
+
+        Returns
+        -------
+        self : LearningRateRangeDisplay
+        """
+        plt = _import_pyplot("LearningRateRangeDisplay")
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(6, 4))
+        else:
+            fig = ax.figure
+        finite = self.losses[np.isfinite(self.losses)]
+        (self.raw_line_,) = ax.plot(self.lrs, self.losses, **{
+            "color": "0.6", "alpha": 0.6, "lw": 1, "label": "mini-batch loss",
+            **(raw_kw or {})})
+        self.smoothed_line_ = None
+        curve = self.smoothed_losses if self.smoothed_losses is not None else self.losses
+        if self.smoothed_losses is not None:
+            (self.smoothed_line_,) = ax.plot(self.lrs, self.smoothed_losses, **{
+                "color": "C0", "lw": 2, "label": "smoothed", **(smoothed_kw or {})})
+        self.suggestion_line_ = None
+        if self.suggestion is not None:
+            label = f"suggested {self.suggestion:.2g}"
+            if self.rule:
+                label += f" ({self.rule})"
+            self.suggestion_line_ = ax.axvline(self.suggestion, **{
+                "color": "C3", "ls": "--", "label": label, **(suggestion_kw or {})})
+        ax.set_xscale("log")
+        # the interesting part is below the blow-up: clip the y-range to it
+        good = curve[np.isfinite(curve)]
+        if good.size and finite.size:
+            lo, hi = float(np.min(good)), float(good[0])
+            span = max(hi - lo, 1e-12 * max(abs(hi), 1.0))
+            ax.set_ylim(lo - 0.1 * span, max(hi, lo) + 0.6 * span)
+        ax.set_xlabel("learning rate")
+        ax.set_ylabel("training objective")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(loc="best", framealpha=0.9)
+        if self.name:
+            ax.set_title(self.name)
+        self.ax_ = ax
+        self.figure_ = fig
+        return self
+
+    @classmethod
+    def from_result(cls, result, *, ax=None, name=None, **kwargs):
+        """Draw the result of :func:`skreg.lr_range_test` (or an estimator's
+        ``lr_range_test_``).
+
+        Parameters
+        ----------
+        result : Bunch or dict
+            With ``lrs``, ``losses`` and, when present, ``smoothed_losses``,
+            ``suggestion`` and ``rule``.
+        ax : matplotlib Axes or None, default=None
+        name : str or None, default=None
+        **kwargs
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : LearningRateRangeDisplay
+        """
+        if result is None:
+            raise ValueError(
+                "no range test to draw: the estimator's lr_range_test_ is None "
+                "(it is set by learning_rate_init='auto')."
+            )
+        disp = cls(result["lrs"], result["losses"],
+                   smoothed_losses=result.get("smoothed_losses"),
+                   suggestion=result.get("suggestion"), rule=result.get("rule"), name=name)
+        return disp.plot(ax=ax, **kwargs)
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, sample_weight=None, ax=None, name=None,
+                       raw_kw=None, smoothed_kw=None, suggestion_kw=None, **test_kwargs):
+        """Run :func:`skreg.lr_range_test` on ``estimator`` and draw it.
+
+        Parameters
+        ----------
+        estimator : MLPClassifier or MLPRegressor
+            Not modified.
+        X, y : the data of the test
+        sample_weight : array-like or None, default=None
+        ax : matplotlib Axes or None, default=None
+        name : str or None, default=None
+        raw_kw, smoothed_kw, suggestion_kw : dict, default=None
+            See :meth:`plot`.
+        **test_kwargs
+            Settings of :func:`skreg.lr_range_test` (``min_lr``, ``rule``, ...).
+
+        Returns
+        -------
+        display : LearningRateRangeDisplay
+            Its ``result`` attribute holds the test's result.
+        """
+        from ._range_test import lr_range_test
+
+        result = lr_range_test(estimator, X, y, sample_weight=sample_weight, **test_kwargs)
+        disp = cls.from_result(result, ax=ax, name=name, raw_kw=raw_kw,
+                               smoothed_kw=smoothed_kw, suggestion_kw=suggestion_kw)
+        disp.result = result
+        return disp

@@ -1,0 +1,160 @@
+"""Does ``learning_rate_init='auto'`` pick a good rate? Cell by cell.
+
+For every data set x stochastic solver x schedule (constant, cosine,
+onecycle) x seed, fit ``StandardScaler + MLP`` at each fixed rate of the grid
+{1e-4, 3e-4, ..., 1} and at the rate each range-test rule suggests, and score
+on a fixed held-out split. A cell is one (data set, solver, schedule); its
+score at a rate is the mean over seeds.
+
+Reported per rule: the share of cells where the rule is within 1 accuracy
+point (0.02 R^2) of the best fixed rate, the cells where it is more than that
+below the default rate 0.001, and the number of fits that diverged.
+
+    python benchmarks/lr_cells.py [--seeds 3] [--max-iter 100] [--n-jobs 2]
+        [--datasets digits,fair,...] [--json out.json]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from joblib import Parallel, delayed  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _datasets import DATASETS  # noqa: E402
+
+from skreg import MLPClassifier, MLPRegressor, lr_range_test  # noqa: E402
+from skreg._range_test import RULES  # noqa: E402
+
+SOLVERS = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+SCHEDULES = ["constant", "cosine", "onecycle"]
+GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
+TOL = {"classification": 0.01, "regression": 0.02}
+
+
+def split(name):
+    X, y, task = DATASETS[name]()
+    strat = y if task == "classification" else None
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0, stratify=strat)
+    scaler = StandardScaler().fit(Xtr)
+    return scaler.transform(Xtr), scaler.transform(Xte), ytr, yte, task
+
+
+def model(task, **kw):
+    est = MLPClassifier if task == "classification" else MLPRegressor
+    return est(hidden_layer_sizes=(64,), **kw)
+
+
+def one(name, solver, seed, max_iter, rules):
+    """All fits of one (data set, solver, seed): the range test once (it does
+    not depend on the schedule), then every schedule x rate."""
+    warnings.simplefilter("ignore")
+    Xtr, Xte, ytr, yte, task = split(name)
+    base = dict(solver=solver, max_iter=max_iter, random_state=seed)
+    tic = time.perf_counter()
+    res = lr_range_test(model(task, **base), Xtr, ytr)
+    test_time = time.perf_counter() - tic
+    u = np.isfinite(res.smoothed_losses)
+    if res.stop_reason != "n_steps":
+        u[np.nonzero(u)[0][-1:]] = False
+    suggestions = {r: float(RULES[r](res.lrs[u], res.smoothed_losses[u])) for r in rules}
+    out = []
+    for sched in SCHEDULES:
+        rates = [("grid", lr) for lr in GRID] + [(r, lr) for r, lr in suggestions.items()]
+        for label, lr in rates:
+            tic = time.perf_counter()
+            est = model(task, **base, lr_schedule=sched, learning_rate_init=lr)
+            try:
+                est.fit(Xtr, ytr)
+                score = float(est.score(Xte, yte))
+                diverged = False
+            except ValueError:
+                score, diverged = np.nan, True
+            out.append(dict(dataset=name, solver=solver, schedule=sched, seed=seed,
+                            label=label, lr=lr, score=score, diverged=diverged,
+                            fit_time=time.perf_counter() - tic, test_time=test_time,
+                            task=task))
+    return out
+
+
+def summarise(rows, rules):
+    cells = {}
+    for r in rows:
+        key = (r["dataset"], r["solver"], r["schedule"])
+        cells.setdefault(key, {}).setdefault((r["label"], r["lr"] if r["label"] == "grid" else None), []).append(r)
+    report = {rule: dict(within=0, below_default=0, diverged=0, n=0) for rule in rules}
+    lines = []
+    for key, fits in sorted(cells.items()):
+        task = next(iter(fits.values()))[0]["task"]
+        tol = TOL[task]
+        # diverged fits score as the worst possible for the mean
+        floor = 0.0 if task == "classification" else -1.0
+
+        def mean(rs):
+            return float(np.mean([floor if np.isnan(x["score"]) else max(x["score"], floor)
+                                  for x in rs]))
+
+        grid = {lr: mean(fits[("grid", lr)]) for lr in GRID}
+        best_lr = max(grid, key=grid.get)
+        best, default = grid[best_lr], grid[1e-3]
+        parts = [f"{key[0]:>13} {key[1]:>7} {key[2]:>8} best {best:.3f}@{best_lr:g} "
+                 f"0.001: {default:.3f}"]
+        for rule in rules:
+            rs = fits[(rule, None)]
+            s = mean(rs)
+            rep = report[rule]
+            rep["n"] += 1
+            rep["within"] += s >= best - tol
+            rep["below_default"] += s < default - tol
+            rep["diverged"] += sum(x["diverged"] for x in rs)
+            lr = np.exp(np.mean([np.log(x["lr"]) for x in rs]))
+            parts.append(f"{rule}: {s:.3f}@{lr:.2g}")
+        lines.append(" | ".join(parts))
+    return report, lines
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--max-iter", type=int, default=100)
+    p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--datasets", default=",".join(DATASETS))
+    p.add_argument("--solvers", default=",".join(SOLVERS))
+    p.add_argument("--rules", default=",".join(RULES))
+    p.add_argument("--json", default=None, help="write every fit's record here")
+    p.add_argument("--from-json", default=None, help="summarise saved records only")
+    args = p.parse_args(argv)
+    rules = args.rules.split(",")
+    if args.from_json:
+        rows = json.load(open(args.from_json))
+    else:
+        tasks = [(d, s, seed) for d in args.datasets.split(",")
+                 for s in args.solvers.split(",") for seed in range(args.seeds)]
+        tic = time.perf_counter()
+        rows = [r for chunk in Parallel(n_jobs=args.n_jobs, verbose=0)(
+            delayed(one)(d, s, seed, args.max_iter, rules) for d, s, seed in tasks)
+            for r in chunk]
+        print(f"{len(rows)} fits in {time.perf_counter() - tic:.0f} s")
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump(rows, fh)
+    report, lines = summarise(rows, rules)
+    print("\n".join(lines))
+    print()
+    print(f"{'rule':>10} {'within tol of best':>20} {'below 0.001 by > tol':>22} {'diverged fits':>14}")
+    for rule, rep in report.items():
+        print(f"{rule:>10} {rep['within']:>12}/{rep['n']} ({100 * rep['within'] / rep['n']:.0f}%)"
+              f" {rep['below_default']:>20} {rep['diverged']:>14}")
+
+
+if __name__ == "__main__":
+    main()
