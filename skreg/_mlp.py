@@ -435,6 +435,8 @@ class BaseMLP(BaseEstimator):
         if first_pass:
             coefs = [self._init_weights(a, b, rng, dtype) for a, b in zip(units[:-1], units[1:])]
             intercepts = [np.zeros(b, dtype=dtype) for b in units[1:]]
+            if isinstance(self.init, str) and self.init == "auto":
+                intercepts[-1][...] = self._initial_output_bias(Y, sw)
             gammas = [np.ones(u, dtype=dtype) for u in units[1:-1]] if self.batch_norm else []
             betas = [np.zeros(u, dtype=dtype) for u in units[1:-1]] if self.batch_norm else []
             from_params = (coefs, intercepts, gammas, betas)
@@ -479,6 +481,11 @@ class BaseMLP(BaseEstimator):
         self.optimizer_ = optimizer
         self.lr_schedule_ = cfg["schedule"] if optimizer is not None else None
         return self
+
+    def _initial_output_bias(self, Y, sw):
+        """Output biases that init='auto' starts from (zeros here; regressors
+        start at the best constant model)."""
+        return 0.0
 
     def _check_compatible(self, units, dtype):
         old = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
@@ -1312,6 +1319,15 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _apply_class_weight(self, sw, y, X, incremental):
         return sw
+
+    def _initial_output_bias(self, Y, sw):
+        # the best constant model: the (weighted) mean target, through the
+        # inverse link (log for the exponential output of 'poisson')
+        mean = np.average(Y, axis=0, weights=sw)
+        if self.loss == "poisson":
+            with np.errstate(divide="ignore"):
+                return np.where(mean > 0, np.log(np.maximum(mean, np.finfo(Y.dtype).tiny)), 0.0)
+        return mean
 
     def _score_output(self, out, y, sample_weight):
         if not np.isfinite(out).all():

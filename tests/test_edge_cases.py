@@ -493,8 +493,10 @@ def test_exploded_fit_is_an_error_not_a_model():
     X = np.zeros((18, 1))
     X[2, 0] = 44.0
     y = np.full(18, 662.0)
+    # (init='xavier': zero biases, so the constant target is not fitted at once)
     reg = MLPRegressor(hidden_layer_sizes=(3,), activation="identity", solver="sgd",
-                       learning_rate_init=1e-5, batch_size=1, max_iter=4, random_state=0)
+                       init="xavier", learning_rate_init=1e-5, batch_size=1, max_iter=4,
+                       random_state=0)
     with pytest.raises(ValueError, match="learning_rate_init"):
         reg.fit(X, y)
     with pytest.raises(NotFittedError):

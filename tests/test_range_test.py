@@ -244,3 +244,33 @@ def test_callable_rule_receives_the_usable_curve(iris):
     res = lr_range_test(MLPClassifier((8,), random_state=0), X, y, rule=rule, n_steps=30,
                         max_lr=1e-3)
     assert res.suggestion == res.lrs[0] and seen["n"] == 30 and res.rule == "rule"
+
+
+# ----------------------------------------------- init='auto': the output bias
+def _untrained(est, X, y, sw=None):
+    """Fit with a negligible rate: the weights stay at their initial values."""
+    return est.set_params(solver="sgd", momentum=0.0, learning_rate_init=1e-300,
+                          max_iter=1).fit(X, y, sample_weight=sw)
+
+
+def test_auto_init_starts_regression_at_the_mean_target(regression):
+    X, y = regression
+    y = y + 150.0  # an uncentred target
+    Y = np.column_stack([y, 2 * y - 7])
+    sw = np.random.default_rng(0).uniform(0.5, 2, len(y))
+    est = _untrained(MLPRegressor(hidden_layer_sizes=(5,), random_state=0), X, Y, sw)
+    expected = [np.sum(sw * Y[:, j]) / sw.sum() for j in range(2)]
+    np.testing.assert_allclose(est.intercepts_[-1], expected, rtol=1e-12)
+    pois = _untrained(MLPRegressor(loss="poisson", hidden_layer_sizes=(5,), random_state=0),
+                      X, np.abs(y))
+    np.testing.assert_allclose(pois.intercepts_[-1], [np.log(np.abs(y).mean())], rtol=1e-12)
+    for init in ("he", "xavier"):  # explicit initialisers keep zero biases
+        plain = _untrained(MLPRegressor(hidden_layer_sizes=(5,), init=init, random_state=0),
+                           X, y)
+        np.testing.assert_allclose(plain.intercepts_[-1], 0.0, atol=1e-250)
+
+
+def test_auto_init_keeps_classifier_biases_at_zero(iris):
+    X, y = iris
+    est = _untrained(MLPClassifier((5,), random_state=0), X, y)
+    np.testing.assert_allclose(est.intercepts_[-1], 0.0, atol=1e-250)
