@@ -2,7 +2,8 @@
 initialisation, optimisation and learning-rate schedules."""
 
 from ._mlp import MLPClassifier, MLPRegressor
+from .pruning import prune
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "prune", "__version__"]
