@@ -63,10 +63,12 @@ def prune(estimator):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from skreg import MLPClassifier, prune
     >>> X, y = load_iris(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
     >>> clf = MLPClassifier(hidden_layer_sizes=(32,), penalty="group_lasso",
-    ...                     alpha=0.02, solver="sgd", learning_rate_init=0.05,
+    ...                     alpha=0.1, solver="sgd", learning_rate_init=0.05,
     ...                     max_iter=300, random_state=0).fit(X, y)
     >>> small = prune(clf)
     >>> small.hidden_layer_sizes[0] < 32
