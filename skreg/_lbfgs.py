@@ -27,6 +27,14 @@ def minimize_lbfgs(fun, theta, n_weights, penalty, alpha, *, max_iter, max_fun,
     ``fun(theta, grad_out) -> data loss`` writes the data gradient into
     ``grad_out``. Returns ``(theta, objective, n_iter, objective_curve)``.
     """
+    if penalty.group:
+        raise ValueError(
+            "solver='lbfgs' does not support the group penalties ('group_lasso', "
+            "'group_elasticnet'): L-BFGS-B handles only box constraints, and the "
+            "group norm cannot be split into them as L1 can. Use a stochastic "
+            "solver ('adam', 'sgd', 'adamw', 'rmsprop', 'adagrad'), whose proximal "
+            "step gives exact zero rows."
+        )
     l1 = alpha * penalty.l1
     l2 = alpha * penalty.l2
     dtype = theta.dtype

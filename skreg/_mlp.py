@@ -41,7 +41,7 @@ _SOLVERS = ("sgd", "adam", "lbfgs", "adagrad", "rmsprop", "adamw")
 _SCHEDULES = ("constant", "invscaling", "adaptive", "step", "exponential",
               "cosine", "onecycle")
 _INITS = ("auto",) + tuple(INITIALIZERS)
-_PENALTIES = ("l2", "l1", "elasticnet", None)
+_PENALTIES = ("l2", "l1", "elasticnet", "group_lasso", "group_elasticnet", None)
 
 
 def _rescale_weights(sw, dtype):
@@ -291,6 +291,14 @@ class BaseMLP(BaseEstimator):
                 "change between line-search evaluations. Use a stochastic solver "
                 "or dropout=0."
             )
+        if optimizer is None and self.penalty in ("group_lasso", "group_elasticnet"):
+            raise ValueError(
+                f"penalty={self.penalty!r} is not supported with solver='lbfgs': "
+                "L-BFGS-B handles only box constraints, which cannot express the "
+                "group norm. Use solver='adam', 'sgd', 'adamw', 'rmsprop' or "
+                "'adagrad' (their proximal step gives exact zero rows), or "
+                "penalty='l1' with 'lbfgs'."
+            )
         return {
             "hidden": hidden,
             "dropout": dropout,
@@ -422,6 +430,8 @@ class BaseMLP(BaseEstimator):
         units = self._layer_units(n_features, cfg["hidden"], n_outputs)
         loss = get_loss(self._loss_name(n_outputs))
         net = Network(units, self.activation, loss, self.batch_norm, cfg["dropout"])
+        # the group penalty acts on the rows of each weight matrix: give it the layout
+        cfg["penalty"] = cfg["penalty"].bind(list(zip(units[:-1], units[1:])))
         if net.batch_norm and len(units) > 2 and n_samples < 2:
             raise ValueError(
                 "batch_norm=True needs at least 2 training samples: the statistics of a "
@@ -656,6 +666,29 @@ class BaseMLP(BaseEstimator):
         self.learning_rate_ = result.suggestion
         return self.learning_rate_
 
+    @property
+    def feature_importances_(self):
+        """Norm of each input feature's outgoing weights, summing to 1.
+
+        ``||W_1[i, :]||_2`` for input i (the first weight matrix, with batch
+        normalisation folded in, i.e. the weights the network applies at
+        prediction), divided by the sum over features unless all are zero.
+        With ``penalty='group_lasso'`` or 'group_elasticnet' a zero is exact
+        and means the network does not use the feature; under the other
+        penalties the values are only a ranking by weight size (an L1 zero
+        row is rare). Compare features on the same scale (standardise X).
+        """
+        check_is_fitted(self)
+        from ._fold import fold_batch_norm
+
+        coefs, _ = fold_batch_norm(self.coefs_[:2], self.intercepts_[:2],
+                                   self.bn_gammas_[:1], self.bn_betas_[:1],
+                                   self.bn_running_means_[:1], self.bn_running_vars_[:1])
+        W = coefs[0]
+        imp = np.sqrt(np.einsum("ij,ij->i", W, W))  # ||W[i, :]||_2
+        total = imp.sum()
+        return imp / total if total > 0 else imp
+
     # ----------------------------------------------------------- predicting
     def _forward(self, X):
         check_is_fitted(self)
@@ -800,14 +833,23 @@ default=None
     max_fun : int, default=15000
         Maximum number of loss evaluations of solver='lbfgs'.
 
-    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+    penalty : {'l2', 'l1', 'elasticnet', 'group_lasso', 'group_elasticnet'} \
+or None, default='l2'
         R(W) over all weight matrices, never biases: 'l2' is
         ``0.5 * ||W||^2``, 'l1' is ``||W||_1`` (applied by soft-thresholding,
         which gives exact zeros), 'elasticnet' is
         ``l1_ratio * ||W||_1 + 0.5 * (1 - l1_ratio) * ||W||^2``.
+        'group_lasso' is ``sum_l sum_i sqrt(fan_out_l) * ||W_l[i, :]||_2``
+        over the rows of every weight matrix (all outgoing weights of an
+        input feature or hidden unit), applied by block soft-thresholding,
+        which zeroes whole rows: unused features (see
+        ``feature_importances_``) and removable units (see
+        :func:`skreg.prune`). 'group_elasticnet' is
+        ``l1_ratio * group_lasso + 0.5 * (1 - l1_ratio) * ||W||^2``. The
+        group penalties need a stochastic solver (not 'lbfgs').
 
     l1_ratio : float, default=0.15
-        Mix of the elastic-net penalty, in [0, 1].
+        Mix of the 'elasticnet' and 'group_elasticnet' penalties, in [0, 1].
 
     init : {'auto', 'xavier', 'he', 'xavier_uniform', 'xavier_normal', \
 'he_uniform', 'he_normal'} or callable, default='auto'
@@ -908,6 +950,12 @@ _ATTRS_DOC = """
 
     out_activation_ : str
         Output activation.
+
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        Norm of each input's outgoing first-layer weights (batch norm
+        folded in), normalised to sum to 1 when not all zero; exact zeros
+        with the group penalties. Usable with
+        :class:`~sklearn.feature_selection.SelectFromModel`.
 """
 
 

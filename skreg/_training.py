@@ -2,7 +2,7 @@
 
 One epoch is: draw a permutation (or not), gather each mini-batch into a
 reused buffer, compute the objective and its gradient, take the optimizer
-step, apply the proximal step of the L1 part. After each epoch the loop
+step, apply the proximal step of the non-smooth part (L1 or group). After each epoch the loop
 records the history, checks that everything is finite, and asks a
 :class:`Monitor` whether to stop, reduce the rate ('adaptive') or go on.
 """
@@ -134,7 +134,7 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
             if on_batch is not None:
                 on_batch(lr, loss)  # the range test's monitor (may stop the run)
             opt.update(theta, grad, state, lr)
-            if alpha and penalty.l1:
+            if alpha and penalty.has_prox:
                 step = opt.step_size(state, lr)
                 penalty.prox(theta_w, step if np.isscalar(step) else step[:nw], alpha)
             accumulated += loss * m

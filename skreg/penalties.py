@@ -6,11 +6,23 @@ split into a smooth part (the L2 term, which goes through the gradient, or
 through decoupled weight decay for AdamW) and a non-smooth part (the L1 term,
 applied after each optimizer step as a proximal step: soft-thresholding,
 which is what produces exact zeros).
+
+:class:`GroupLasso` adds a group term on the rows of every weight matrix,
+``R(W) = group * sum_l sum_i sqrt(fan_out_l) * ||W_l[i, :]||_2 +
+0.5 * l2 * ||W||^2`` (Yuan & Lin 2006, on rows as in Scardapane et al. 2017):
+row i of W_l holds every outgoing weight of input feature i (l = 0) or of
+hidden unit i, so a zero row is a feature the network does not use or a unit
+that can be removed. Its proximal step is block soft-thresholding. It needs
+the layout of the flat weight vector, given by :meth:`Penalty.bind` once the
+network is built; the other penalties ignore the layout.
+
+The training loop sees one interface for all of them: ``value``,
+``add_grad`` (smooth part), and ``prox`` applied when ``has_prox``.
 """
 
 import numpy as np
 
-__all__ = ["Penalty", "L2", "L1", "ElasticNet", "NoPenalty", "get_penalty"]
+__all__ = ["Penalty", "L2", "L1", "ElasticNet", "GroupLasso", "NoPenalty", "get_penalty"]
 
 
 class Penalty:
@@ -18,6 +30,19 @@ class Penalty:
 
     l1 = 0.0
     l2 = 0.0
+    #: weight of the group (row-norm) term; only :class:`GroupLasso` has one
+    group = 0.0
+
+    @property
+    def has_prox(self):
+        """True when the penalty has a non-smooth part, applied by ``prox``."""
+        return self.l1 > 0
+
+    def bind(self, shapes):
+        """The penalty for a flat weight vector made of matrices of ``shapes``
+        (``(fan_in, fan_out)`` per layer, raveled in C order, concatenated).
+        Element-wise penalties do not depend on the layout: ``self``."""
+        return self
 
     def value(self, w):
         """``R(w)`` for the flat weight vector ``w``."""
@@ -70,12 +95,127 @@ class ElasticNet(Penalty):
         self.l2 = 1.0 - float(l1_ratio)
 
 
+class GroupLasso(Penalty):
+    """Group lasso on the rows of every weight matrix, optionally mixed with L2.
+
+    ``R(W) = l1_ratio * sum_l sum_i sqrt(fan_out_l) * ||W_l[i, :]||_2
+    + 0.5 * (1 - l1_ratio) * ||W||^2``.
+
+    Row i of ``W_l`` (shape ``(fan_in, fan_out)``) holds all outgoing weights
+    of input feature i (first layer) or hidden unit i; the factor
+    ``sqrt(fan_out_l)``, the square root of the group size, is Yuan & Lin's
+    weighting, so that groups of different sizes are penalised alike.
+
+    The proximal step is block soft-thresholding,
+    ``w_g <- max(0, 1 - alpha * l1_ratio * sqrt(fan_out) * t_g / ||w_g||) * w_g``,
+    which sets whole rows to exactly zero. ``t_g`` is the step of group g:
+    the optimizer's step when it is a scalar (SGD); for per-coordinate steps
+    ``d_j`` (Adam, RMSprop, Adagrad, AdamW) it is their *harmonic mean* over
+    the row, ``t_g = n_g / sum_j (1 / d_j)``. With one scalar per group the
+    update is still the exact proximal operator of a (per-group weighted)
+    group norm, so it keeps the rotation invariance of the group norm and
+    gives exact zeros. The harmonic mean is the step of the row's mean
+    inverse step, ``1 / t_g = mean_j (1 / d_j)`` (for Adam: the row's mean
+    ``sqrt(v_hat) + epsilon`` in the denominator). It equals the common step when
+    all steps are equal; a row whose data gradient is zero has only huge steps
+    (``lr / epsilon``) and goes to zero at once; and, unlike the arithmetic
+    mean or the maximum, one coordinate with a huge step (a weight into a
+    dead unit, whose gradient is zero) cannot drive a whole row to zero.
+
+    Parameters
+    ----------
+    l1_ratio : float, default=1.0
+        Weight of the group term; ``1 - l1_ratio`` weighs the L2 part.
+    shapes : list of (int, int) or None, default=None
+        ``(fan_in, fan_out)`` of each weight matrix, in the order of the flat
+        weight vector. The estimators set it through :meth:`bind`.
+    """
+
+    def __init__(self, l1_ratio=1.0, shapes=None):
+        self.group = float(l1_ratio)
+        self.l2 = 1.0 - float(l1_ratio)
+        self.shapes = None if shapes is None else [(int(a), int(b)) for a, b in shapes]
+
+    @property
+    def has_prox(self):
+        return self.group > 0
+
+    def bind(self, shapes):
+        return GroupLasso(self.group, shapes)
+
+    def _rows(self, w):
+        """(fan_in, fan_out) views of each layer's slice of ``w``."""
+        if self.shapes is None:
+            raise ValueError(
+                "GroupLasso needs the shapes of the weight matrices: create it with "
+                "shapes=[(fan_in, fan_out), ...] or call .bind(shapes)."
+            )
+        size = sum(a * b for a, b in self.shapes)
+        if w.shape != (size,):
+            raise ValueError(
+                f"GroupLasso bound to shapes {self.shapes} ({size} weights) got a "
+                f"weight vector of shape {w.shape}."
+            )
+        out, start = [], 0
+        for a, b in self.shapes:
+            out.append(w[start:start + a * b].reshape(a, b))
+            start += a * b
+        return out
+
+    def value(self, w):
+        out = Penalty.value(self, w)  # the L2 part
+        if self.group:
+            total = 0.0
+            for W in self._rows(w):
+                # sqrt(fan_out) * sum_i ||W[i, :]||_2
+                norms = np.sqrt(np.einsum("ij,ij->i", W, W))
+                total += np.sqrt(W.shape[1]) * float(norms.sum())
+            out += self.group * total
+        return out
+
+    def prox(self, w, step, alpha):
+        """Block soft-thresholding of every row, in place, with the step of
+        each row taken as described in the class docstring."""
+        if not (self.group and alpha):
+            return w
+        per_coord = not np.isscalar(step)
+        steps = self._rows(np.asarray(step)) if per_coord else None
+        for k, W in enumerate(self._rows(w)):
+            n_g = W.shape[1]
+            if per_coord:
+                with np.errstate(divide="ignore"):
+                    # harmonic mean of the row's steps: n_g / sum_j 1 / d_j
+                    t = n_g / (1.0 / steps[k]).sum(axis=1)
+            else:
+                t = step
+            thresh = (alpha * self.group * np.sqrt(n_g)) * t
+            norms = np.sqrt(np.einsum("ij,ij->i", W, W))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # max(0, 1 - thresh / ||w_g||); a zero row stays zero
+                scale = 1.0 - thresh / norms
+            scale = np.where(norms > thresh, scale, 0.0)
+            W *= scale.astype(W.dtype, copy=False)[:, None]
+        return w
+
+    def __repr__(self):
+        return f"GroupLasso(l1_ratio={self.group}, shapes={self.shapes})"
+
+
 class NoPenalty(Penalty):
     """``R(W) = 0``."""
 
 
 def get_penalty(name, l1_ratio=0.15):
-    """Penalty object for the estimator parameter ``penalty``."""
+    """Penalty object for the estimator parameter ``penalty``.
+
+    'group_lasso' is the pure group penalty (``l1_ratio`` is not used, as
+    for 'l1'); 'group_elasticnet' mixes it with L2 through ``l1_ratio``, as
+    'elasticnet' mixes L1 and L2. Both need :meth:`Penalty.bind` before use.
+    """
     if name is None:
         return NoPenalty()
+    if name == "group_lasso":
+        return GroupLasso(1.0)
+    if name == "group_elasticnet":
+        return GroupLasso(l1_ratio)
     return {"l2": L2, "l1": L1}[name]() if name != "elasticnet" else ElasticNet(l1_ratio)

@@ -43,6 +43,7 @@ PANEL = [
          learning_rate_init=0.02),
     dict(solver=Adagrad(), lr_schedule=ExponentialDecay(gamma=0.99), learning_rate_init=0.05),
     dict(solver=AdamW(), alpha=1e-3, penalty="elasticnet", learning_rate_init=0.01),
+    dict(penalty="group_lasso", alpha=1e-3, solver="sgd", learning_rate_init=0.01),
 ]
 
 

@@ -1,0 +1,161 @@
+"""Targets of the group-lasso penalty (issue 11), measured.
+
+1. Friedman #1 (2,000 samples, 100 features of which 5 informative, noise
+   1.0), 5 seeds: alpha of an MLPRegressor(penalty='group_lasso') chosen by
+   GridSearchCV (3 folds; refit rule: the largest alpha whose mean CV R^2
+   is within 0.01 of the best); the features with non-zero importance must include
+   all 5 informative ones in every seed, with at most 5 noise features on
+   average. LassoCV's selection (non-zero coefficients) beside it.
+2. digits, one hidden layer of 256 units: alpha chosen by GridSearchCV
+   (largest alpha within 1 point of the best mean CV accuracy);
+   skreg.prune must remove at least half of the hidden units, the held-out
+   accuracy must be within 1 point of the unpenalised network, and predict
+   time must shrink (measured, best of repeats).
+
+Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/group_lasso.py`` (a few
+minutes on 2 cores; ``--quick`` for 2 seeds and fewer grid points).
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.datasets import load_digits, make_friedman1
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LassoCV
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skreg import MLPClassifier, MLPRegressor, prune
+
+INFORMATIVE = np.arange(5)
+
+
+def _sparsest_within(tol):
+    """GridSearchCV refit rule: the largest alpha whose mean CV score is within
+    ``tol`` of the best one (the sparsest model that is about as good)."""
+    def rule(cv_results):
+        scores = np.asarray(cv_results["mean_test_score"])
+        alphas = np.asarray([p[k] for p in cv_results["params"] for k in p if k.endswith("alpha")])
+        ok = np.flatnonzero(scores >= scores.max() - tol)
+        return int(ok[np.argmax(alphas[ok])])
+    return rule
+
+
+def friedman(seeds, alphas):
+    rows = []
+    for seed in seeds:
+        X, y = make_friedman1(n_samples=2000, n_features=100, noise=1.0,
+                              random_state=seed)
+        X = StandardScaler().fit_transform(X)
+        mlp = MLPRegressor(hidden_layer_sizes=(32,), penalty="group_lasso",
+                           solver="sgd", learning_rate_init=0.01, max_iter=300,
+                           random_state=seed)
+        model = TransformedTargetRegressor(mlp, transformer=StandardScaler())
+        tic = time.perf_counter()
+        search = GridSearchCV(model, {"regressor__alpha": alphas}, cv=3, n_jobs=1,
+                              refit=_sparsest_within(0.01))
+        search.fit(X, y)
+        t_mlp = time.perf_counter() - tic
+        best = search.best_estimator_.regressor_
+        sel = np.flatnonzero(best.feature_importances_ > 0)
+        lasso = LassoCV(cv=3, random_state=seed).fit(X, y)
+        sel_l = np.flatnonzero(lasso.coef_ != 0)
+        rows.append(dict(
+            seed=seed, alpha=search.best_params_["regressor__alpha"],
+            cv_r2=search.cv_results_["mean_test_score"][search.best_index_],
+            mlp_inf=np.isin(INFORMATIVE, sel).sum(), mlp_noise=np.setdiff1d(sel, INFORMATIVE).size,
+            mlp_x3=2 in sel,
+            lasso_inf=np.isin(INFORMATIVE, sel_l).sum(),
+            lasso_noise=np.setdiff1d(sel_l, INFORMATIVE).size, lasso_x3=2 in sel_l,
+            t=t_mlp,
+        ))
+        r = rows[-1]
+        print(f"  seed {seed}: alpha={r['alpha']:g} CV R2={r['cv_r2']:.3f} | MLP: "
+              f"{r['mlp_inf']}/5 informative (x3: {r['mlp_x3']}), {r['mlp_noise']} noise"
+              f" | LassoCV: {r['lasso_inf']}/5 (x3: {r['lasso_x3']}), "
+              f"{r['lasso_noise']} noise | {r['t']:.0f} s", flush=True)
+    return rows
+
+
+def _predict_time(est, X, repeats=30):
+    best = np.inf
+    for _ in range(repeats):
+        tic = time.perf_counter()
+        est.predict(X)
+        best = min(best, time.perf_counter() - tic)
+    return best
+
+
+def digits(alphas):
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
+                                              random_state=0)
+    scaler = StandardScaler().fit(X_tr)
+    X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    common = dict(hidden_layer_sizes=(256,), solver="sgd", learning_rate_init=0.05,
+                  max_iter=200, random_state=0)
+    dense = MLPClassifier(penalty=None, alpha=0.0, **common).fit(X_tr, y_tr)
+    search = GridSearchCV(MLPClassifier(penalty="group_lasso", **common),
+                          {"alpha": alphas}, cv=3, n_jobs=1,
+                          refit=_sparsest_within(0.01)).fit(X_tr, y_tr)
+    sparse = search.best_estimator_
+    small = prune(sparse)
+    X_big = np.tile(X_te, (50, 1))  # ~22,000 rows: a measurable predict
+    res = dict(
+        alpha=search.best_params_["alpha"],
+        units=small.hidden_layer_sizes[0],
+        acc_dense=dense.score(X_te, y_te), acc_sparse=sparse.score(X_te, y_te),
+        acc_pruned=small.score(X_te, y_te),
+        pixels=int((sparse.feature_importances_ > 0).sum()),
+        t_dense=_predict_time(sparse, X_big), t_pruned=_predict_time(small, X_big),
+    )
+    return res
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    seeds = [0, 1] if args.quick else [0, 1, 2, 3, 4]
+    f_alphas = [0.01, 0.02, 0.04] if args.quick else [0.01, 0.02, 0.04, 0.08]
+    d_alphas = [3e-3, 1e-2] if args.quick else [1e-3, 3e-3, 1e-2, 3e-2]
+
+    print(f"Friedman #1, n=2000, 100 features, noise 1.0; alpha grid {f_alphas}")
+    rows = friedman(seeds, f_alphas)
+    all5 = all(r["mlp_inf"] == 5 for r in rows)
+    noise = np.mean([r["mlp_noise"] for r in rows])
+    print()
+    print("| seed | alpha | CV R2 | MLP informative | MLP finds x3 | MLP noise | "
+          "LassoCV informative | LassoCV finds x3 | LassoCV noise |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['seed']} | {r['alpha']:g} | {r['cv_r2']:.3f} | {r['mlp_inf']}/5 | "
+              f"{'yes' if r['mlp_x3'] else 'no'} | {r['mlp_noise']} | {r['lasso_inf']}/5 | "
+              f"{'yes' if r['lasso_x3'] else 'no'} | {r['lasso_noise']} |")
+    print(f"\ntarget: all 5 informative in every seed: {'met' if all5 else 'NOT met'}; "
+          f"noise features on average {noise:.1f} <= 5: {'met' if noise <= 5 else 'NOT met'}")
+
+    print(f"\ndigits, MLPClassifier((256,)); alpha grid {d_alphas}")
+    d = digits(d_alphas)
+    print(f"| alpha | hidden units after prune | pixels used | accuracy unpenalised | "
+          f"accuracy group lasso | accuracy pruned | predict time full / pruned |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {d['alpha']:g} | {d['units']} / 256 | {d['pixels']} / 64 | "
+          f"{d['acc_dense']:.4f} | {d['acc_sparse']:.4f} | {d['acc_pruned']:.4f} | "
+          f"{1e3 * d['t_dense']:.1f} ms / {1e3 * d['t_pruned']:.1f} ms "
+          f"({d['t_dense'] / d['t_pruned']:.1f}x) |")
+    half = d["units"] <= 128
+    acc = d["acc_pruned"] >= d["acc_dense"] - 0.01
+    faster = d["t_pruned"] < d["t_dense"]
+    print(f"\ntarget: at least half the units removed: {'met' if half else 'NOT met'}; "
+          f"accuracy within 1 point: {'met' if acc else 'NOT met'}; "
+          f"predict faster: {'met' if faster else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
