@@ -26,7 +26,7 @@ from . import optimizers as _opt
 from . import schedules as _sched
 from ._lbfgs import minimize_lbfgs
 from ._network import Network, Params
-from ._params import check_bool, check_int, check_options, check_real
+from ._params import InvalidParameterError, check_bool, check_int, check_options, check_real
 from ._training import _NON_FINITE, Monitor, NonFiniteError, train_epochs
 from .initializers import INITIALIZERS
 from .losses import get_loss
@@ -191,7 +191,8 @@ class BaseMLP(BaseEstimator):
         try:
             sizes = list(sizes)
         except TypeError:
-            raise TypeError(
+            # a ValueError and a TypeError, as scikit-learn's parameter check
+            raise InvalidParameterError(
                 "hidden_layer_sizes must be an int or a sequence of ints, got "
                 f"{self.hidden_layer_sizes!r}."
             ) from None

@@ -280,3 +280,13 @@ def test_lbfgs_warning_starts_with_sklearns():
         assert msg.splitlines()[:2] == sk_msg.splitlines()[:2]
     else:  # older wording, without the count: skreg follows the newer one
         assert msg.startswith("lbfgs failed to converge after 5 iteration(s) (status=1)")
+
+
+@pytest.mark.parametrize("Sk, Ours", [(sknn.MLPClassifier, MLPClassifier),
+                                      (sknn.MLPRegressor, MLPRegressor)])
+def test_bad_hidden_layer_sizes_type_is_a_value_and_type_error_as_in_sklearn(Sk, Ours):
+    for est in (Sk(hidden_layer_sizes=1.5), Ours(hidden_layer_sizes=1.5)):
+        with pytest.raises(ValueError) as info:
+            est.fit(X_IRIS, Y_IRIS)
+        assert isinstance(info.value, TypeError)
+        assert "hidden_layer_sizes" in str(info.value)
