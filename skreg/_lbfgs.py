@@ -96,9 +96,10 @@ def minimize_lbfgs(fun, theta, n_weights, penalty, alpha, *, max_iter, max_fun,
     )
     if res.status != 0:
         msg = res.message.decode() if isinstance(res.message, bytes) else res.message
+        # scikit-learn's wording first (it too caps nit at max_iter)
         warnings.warn(
-            f"lbfgs failed to converge after {res.nit} iteration(s) "
-            f"(status={res.status}): {msg}. Increase max_iter / max_fun or "
+            f"lbfgs failed to converge after {min(res.nit, max_iter)} iteration(s) "
+            f"(status={res.status}):\n{msg}\n\nIncrease max_iter / max_fun or "
             "scale the data.",
             ConvergenceWarning,
         )

@@ -29,7 +29,7 @@ from ._network import Network, Params
 from ._params import InvalidParameterError, check_bool, check_int, check_options, check_real
 from ._range_test import DEFAULTS as _RANGE_TEST_DEFAULTS
 from ._range_test import RangeTestDone, run_range_test
-from ._training import Monitor, NonFiniteError, train_epochs
+from ._training import _NON_FINITE, Monitor, NonFiniteError, train_epochs
 from .initializers import INITIALIZERS
 from .losses import get_loss
 from .penalties import get_penalty
@@ -193,15 +193,21 @@ class BaseMLP(BaseEstimator):
         try:
             sizes = list(sizes)
         except TypeError:
-            raise TypeError(
+            # a ValueError and a TypeError, as scikit-learn's parameter check
+            raise InvalidParameterError(
                 "hidden_layer_sizes must be an int or a sequence of ints, got "
                 f"{self.hidden_layer_sizes!r}."
             ) from None
         for s in sizes:
-            if not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 1:
+            if not isinstance(s, numbers.Integral) or isinstance(s, bool):
                 raise ValueError(
                     "hidden_layer_sizes must contain ints >= 1 (an empty "
                     f"sequence means no hidden layer), got {self.hidden_layer_sizes!r}."
+                )
+            if s < 1:  # scikit-learn's message first
+                raise ValueError(
+                    f"hidden_layer_sizes must be > 0, got {[int(v) for v in sizes]}. "
+                    "It must contain ints >= 1 (an empty sequence means no hidden layer)."
                 )
         return [int(s) for s in sizes]
 
@@ -417,7 +423,11 @@ class BaseMLP(BaseEstimator):
     def _fit_inner(self, X, y, sample_weight, incremental, classes):
         cfg = self._check_params()
         if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True.")
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: early stopping "
+                "holds out part of fit's data, and partial_fit sees one batch at a "
+                "time. Set early_stopping=False to train incrementally."
+            )
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y, y_orig = self._validate_input(X, y, incremental, first_pass, classes)
         sw = self._check_sample_weight(sample_weight, X)
@@ -539,9 +549,9 @@ class BaseMLP(BaseEstimator):
             verbose=self.verbose,
         )
         if not np.isfinite(theta).all() or not np.isfinite(obj):
-            raise ValueError(
-                "L-BFGS produced non-finite weights. Scale the input features "
-                "(e.g. StandardScaler) or increase alpha."
+            raise NonFiniteError(
+                _NON_FINITE + " L-BFGS produced non-finite weights: scale the "
+                "input features (e.g. StandardScaler) or increase alpha."
             )
         if stats is not None:
             # running statistics := statistics of the whole training set
@@ -617,8 +627,9 @@ class BaseMLP(BaseEstimator):
         else:
             if self.batch_size > n:
                 warnings.warn(
-                    f"Got batch_size={self.batch_size} larger than the number of "
-                    f"training samples ({n}); using batch_size={n}."
+                    "Got `batch_size` less than 1 or larger than sample size. It is "
+                    f"going to be clipped: batch_size={self.batch_size} is larger than "
+                    f"the number of training samples ({n}); using batch_size={n}."
                 )
             batch_size = int(np.clip(self.batch_size, 1, n))
         if net.batch_norm and net.n_layers > 1 and batch_size < 2:
@@ -642,6 +653,9 @@ class BaseMLP(BaseEstimator):
         if self.early_stopping:
             theta, stats = run.best_theta, run.best_stats
             self.best_loss_ = None
+            if getattr(run, "diverged", False):
+                # the moments hold NaN: a later partial_fit starts them afresh
+                run.opt_state = run.optimizer.init(theta)
         self._opt_state = run.opt_state
         self._monitor = run.monitor
         self._plateau_factor = run.plateau_factor
@@ -707,8 +721,8 @@ class BaseMLP(BaseEstimator):
     def _check_solver(self):
         if isinstance(self.solver, str) and self.solver == "lbfgs":
             raise AttributeError(
-                "partial_fit is only available for stochastic solvers; "
-                f"solver={self.solver!r} is not stochastic."
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
             )
         return True
 
@@ -812,7 +826,11 @@ default=None
         Hold out ``validation_fraction`` of the training data (stratified for
         single-output classification), stop when the validation score has
         not improved by ``tol`` for ``n_iter_no_change`` epochs, and restore
-        the best weights. Stochastic solvers only.
+        the best weights. Stochastic solvers only. If the training diverges
+        (non-finite loss or weights), training stops with a
+        ``ConvergenceWarning``, ``validation_scores_[-1]`` is ``nan`` and the
+        best weights are kept (as scikit-learn); without early stopping a
+        divergence raises ``ValueError``. Not available in ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -1131,8 +1149,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 extra = np.setdiff1d(labels, coder.classes)
                 if len(extra):
                     raise ValueError(
-                        f"y has classes {extra} not in the classes passed to partial_fit "
-                        f"({coder.classes})."
+                        "`y` has classes not in `self.classes_`. `self.classes_` has "
+                        f"{coder.classes}. 'y' has {labels}. (The classes passed to "
+                        f"partial_fit lack {extra}.)"
                     )
             else:
                 coder = _LabelCoder(labels, target)
@@ -1142,21 +1161,22 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             if self.warm_start and not incremental:
                 if set(labels) != set(self.classes_):
                     raise ValueError(
-                        "warm_start can only be used where y has the same classes as "
-                        f"in the previous call to fit. Previously got {self.classes_}, "
-                        f"y has {labels}."
+                        "warm_start can only be used where `y` has the same classes "
+                        f"as in the previous call to fit. Previously got {self.classes_}, "
+                        f"`y` has {labels}. Set warm_start=False to fit the new classes "
+                        "from scratch."
                     )
             elif len(np.setdiff1d(labels, self.classes_, assume_unique=True)):
                 raise ValueError(
-                    f"y has classes not in self.classes_. self.classes_ has "
-                    f"{self.classes_}; y has {labels}."
+                    "`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {labels}."
                 )
             if classes is not None and not np.array_equal(
                 np.unique(classes), np.asarray(self.classes_)
             ):
                 raise ValueError(
-                    f"classes={classes!r} differs from the classes of the first "
-                    f"partial_fit call, {self.classes_}."
+                    f"`classes={classes!r}` is not the same as on last call to "
+                    f"partial_fit, was: {self.classes_!r}"
                 )
         # the output activation depends on the label type
         self.out_activation_ = "softmax" if self._label_coder.kind == "multiclass" else "logistic"
@@ -1246,6 +1266,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Optimizer state, schedule progress and ``n_iter_`` continue from the
         previous call.
 
+        Early stopping does not apply here: with ``early_stopping=True``
+        ``partial_fit`` raises, as scikit-learn's does, and the estimator is
+        left unchanged.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -1257,6 +1281,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Returns
         -------
         self : object
+
+        Raises
+        ------
+        ValueError
+            If ``early_stopping=True`` (scikit-learn raises the same error).
+            Set ``early_stopping=False`` to train incrementally, and score
+            held-out data of your own to decide when to stop.
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
@@ -1405,6 +1436,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         Optimizer state, schedule progress and ``n_iter_`` continue from the
         previous call.
 
+        Early stopping does not apply here: with ``early_stopping=True``
+        ``partial_fit`` raises, as scikit-learn's does, and the estimator is
+        left unchanged.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -1414,5 +1449,12 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         Returns
         -------
         self : object
+
+        Raises
+        ------
+        ValueError
+            If ``early_stopping=True`` (scikit-learn raises the same error).
+            Set ``early_stopping=False`` to train incrementally, and score
+            held-out data of your own to decide when to stop.
         """
         return self._fit(X, y, sample_weight, incremental=True)

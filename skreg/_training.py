@@ -23,6 +23,11 @@ class NonFiniteError(ValueError):
     """The training loss or the weights became NaN or infinite."""
 
 
+#: scikit-learn's message for the same condition
+_NON_FINITE = ("Solver produced non-finite parameter weights. The input data may "
+               "contain large values and need to be preprocessed.")
+
+
 class Monitor:
     """scikit-learn's no-improvement rule, on the validation score (early
     stopping, higher is better) or on the training loss (lower is better).
@@ -146,12 +151,33 @@ def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
 
         epoch_loss = accumulated / seen
         if not (np.isfinite(epoch_loss) and np.isfinite(theta).all()):
-            raise NonFiniteError(
+            detail = (
                 f"The training loss became non-finite ({epoch_loss}) in epoch "
                 f"{k + 1} (learning rate {lr:.3g}). The optimisation diverged: "
                 "lower learning_rate_init, or scale the input features "
                 "(e.g. StandardScaler)."
             )
+            if evaluate is None:
+                # scikit-learn's message first: users match on it
+                raise NonFiniteError(_NON_FINITE + " " + detail)
+            # early stopping (as scikit-learn, issue 29504): the epoch is
+            # recorded with a nan validation score, the caller keeps the best
+            # weights, and training stops with a warning
+            est.n_iter_ += 1
+            est.t_ += n
+            est.loss_ = epoch_loss
+            est.loss_curve_.append(epoch_loss)
+            est.lr_curve_.append(lr)
+            est.validation_scores_.append(np.nan)
+            est.validation_loss_curve_.append(np.nan)
+            run.diverged = True
+            kept = ("the weights this fit started from" if monitor.best == -np.inf
+                    else f"the weights of the best validation score ({monitor.best:.6g})")
+            warnings.warn(
+                detail + f" Early stopping kept {kept} and stopped training.",
+                ConvergenceWarning,
+            )
+            break
         est.n_iter_ += 1
         est.t_ += n
         est.loss_ = epoch_loss
