@@ -51,7 +51,7 @@ def _assert_same(a, b, path="est"):
         for i, (x, y) in enumerate(zip(a, b)):
             _assert_same(x, y, f"{path}[{i}]")
     elif isinstance(a, dict):
-        assert type(b) is dict or isinstance(b, dict), path
+        assert isinstance(b, dict), path
         assert set(a) == set(b), path
         for k in a:
             _assert_same(a[k], b[k], f"{path}[{k!r}]")
