@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
@@ -578,7 +579,9 @@ class BaseMLP(BaseEstimator):
         if incremental and not first_pass and hasattr(self, "_opt_state"):
             # partial_fit continues optimizer, schedule and plateau state
             run.opt_state = copy.deepcopy(self._opt_state)
-            run.monitor = copy.deepcopy(self._monitor)
+            run.monitor = Monitor(self.tol, self.n_iter_no_change, self.early_stopping)
+            run.monitor.best = self._monitor_state["best"]
+            run.monitor.count = self._monitor_state["count"]
             run.plateau_factor = self._plateau_factor
         else:
             run.opt_state = run.optimizer.init(theta)
@@ -657,7 +660,8 @@ class BaseMLP(BaseEstimator):
                 # the moments hold NaN: a later partial_fit starts them afresh
                 run.opt_state = run.optimizer.init(theta)
         self._opt_state = run.opt_state
-        self._monitor = run.monitor
+        # plain data, not the Monitor: the fitted state holds no helper objects
+        self._monitor_state = {"best": float(run.monitor.best), "count": int(run.monitor.count)}
         self._plateau_factor = run.plateau_factor
         return theta, stats
 
@@ -749,6 +753,48 @@ class BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    def to_sklearn(self):
+        """The equivalent fitted scikit-learn estimator (see :func:`skreg.export.to_sklearn`).
+
+        Returns
+        -------
+        estimator : sklearn.neural_network.MLPClassifier or MLPRegressor
+        """
+        from .export import to_sklearn
+
+        return to_sklearn(self)
+
+    # ------------------------------------------------------------ persistence
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # (a copy: never write into __dict__)
+        from . import __version__
+
+        state["_skreg_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        from . import __version__
+
+        state = dict(state)
+        saved = state.pop("_skreg_version", "0.1.0 or older")
+        if saved != __version__:
+            # (scikit-learn's warning class, so one filter covers both libraries)
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=f"skreg.{type(self).__name__}",
+                    current_sklearn_version=__version__,
+                    original_sklearn_version=saved,
+                ),
+                stacklevel=2,
+            )
+        # skreg 0.1.0 stored helper objects; keep their plain data instead
+        if "_label_coder" in state:
+            state["_label_kind"] = state.pop("_label_coder").kind
+        if "_monitor" in state:
+            mon = state.pop("_monitor")
+            state["_monitor_state"] = {"best": float(mon.best), "count": int(mon.count)}
+        super().__setstate__(state)
 
 
 
@@ -993,6 +1039,13 @@ class _LabelCoder:
         else:
             self.kind = "multiclass" if len(classes) > 2 else "binary"
 
+    @classmethod
+    def from_kind(cls, classes, kind):
+        """The coder of a fitted estimator, from its plain-data state."""
+        coder = cls.__new__(cls)
+        coder.classes, coder.kind = classes, kind
+        return coder
+
     @staticmethod
     def labels(y, target_type):
         """Sorted distinct labels (column indices for an indicator matrix)."""
@@ -1155,7 +1208,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     )
             else:
                 coder = _LabelCoder(labels, target)
-            self._label_coder = coder
+            # plain data (a string and classes_); the coder is rebuilt on use
+            self._label_kind = coder.kind
             self.classes_ = coder.classes
         else:
             if self.warm_start and not incremental:
@@ -1179,8 +1233,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     f"partial_fit, was: {self.classes_!r}"
                 )
         # the output activation depends on the label type
-        self.out_activation_ = "softmax" if self._label_coder.kind == "multiclass" else "logistic"
-        Y = self._label_coder.encode(y)
+        self.out_activation_ = "softmax" if self._label_kind == "multiclass" else "logistic"
+        Y = self._label_coder().encode(y)
         return X, Y, y
 
     def _apply_class_weight(self, sw, y, X, incremental):
@@ -1219,8 +1273,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return np.nan
         return accuracy_score(y, self._decode(out), sample_weight=sample_weight)
 
+    def _label_coder(self):
+        return _LabelCoder.from_kind(self.classes_, self._label_kind)
+
     def _decode(self, out):
-        return self._label_coder.decode(out)
+        return self._label_coder().decode(out)
 
     def predict(self, X):
         """Predict class labels for X.
