@@ -680,8 +680,9 @@ class BaseMLP(BaseEstimator):
         result = run_range_test(run, X, Y, sw, verbose=self.verbose, tol=self.tol, **settings)
         if only:
             raise RangeTestDone(result)
-        self.lr_range_test_ = result
-        self.learning_rate_ = result.suggestion
+        # a plain dict on the fitted estimator (safe persistence with skops)
+        self.lr_range_test_ = dict(result)
+        self.learning_rate_ = result["suggestion"]
         return self.learning_rate_
 
     @property

@@ -113,7 +113,7 @@ def test_auto_equals_the_suggested_rate_given_explicitly(iris, solver):
     kw = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=15, random_state=1,
               dropout=0.1, early_stopping=True, validation_fraction=0.2)
     auto = MLPClassifier(learning_rate_init="auto", **kw).fit(X, y)
-    assert auto.learning_rate_ == auto.lr_range_test_.suggestion
+    assert auto.learning_rate_ == auto.lr_range_test_["suggestion"]
     explicit = MLPClassifier(learning_rate_init=auto.learning_rate_, **kw).fit(X, y)
     for a, b in zip(auto.coefs_ + auto.intercepts_, explicit.coefs_ + explicit.intercepts_):
         np.testing.assert_array_equal(a, b)
@@ -127,7 +127,7 @@ def test_public_test_is_the_one_fit_runs(regression):
                        max_iter=5, random_state=3)
     res = lr_range_test(est, X, y)
     est.fit(X, y)
-    np.testing.assert_array_equal(res.losses, est.lr_range_test_.losses)
+    np.testing.assert_array_equal(res.losses, est.lr_range_test_["losses"])
     assert res.suggestion == est.learning_rate_
 
 
@@ -173,7 +173,7 @@ def test_warm_start_refit_resolves_again(iris):
     expected = lr_range_test(est, X, y)  # from the current weights
     est.fit(X, y)
     assert est.lr_range_test_ is not first
-    np.testing.assert_array_equal(est.lr_range_test_.losses, expected.losses)
+    np.testing.assert_array_equal(est.lr_range_test_["losses"], expected.losses)
 
 
 def test_deterministic_under_random_state(regression):
