@@ -21,6 +21,14 @@ had before the first of them, and nothing the user sets while fits run is
 overwritten. A fit of a large network never changes the settings; while small
 fits hold the limit it runs with one thread too (a process has one setting).
 
+Two library details. threadpoolctl 3.8 lets only one Python thread at a
+time change OpenBLAS's (process-wide) setting and silently ignores the
+others; the limiter serialises its own calls with its lock, and whichever
+thread is the last to leave must be able to restore, so it calls the
+library's setter directly (``_real_set_num_threads`` where threadpoolctl has
+it). An OpenBLAS built on OpenMP keeps one setting per thread instead: there
+each fit sets and restores its own thread's setting, nothing is shared.
+
 Setting the environment variable ``SKREG_BLAS_THREADS=off`` (read at every
 fit) turns the management off: fits then never touch the thread settings and
 run with whatever the process has, e.g. the user's own
@@ -59,41 +67,74 @@ def _blas_libraries():
     return ThreadpoolController().select(user_api="blas").lib_controllers
 
 
+def _per_thread(lib):
+    """OpenBLAS on OpenMP: the setting belongs to the calling thread."""
+    return getattr(lib, "threading_layer", None) == "openmp"
+
+
+def _set_threads(lib, n):
+    # threadpoolctl >= 3.8 gates OpenBLAS's set_num_threads to one "controlling"
+    # Python thread and ignores the call from any other: go to the library
+    # itself (our calls are serialised by the limiter's lock)
+    getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)
+
+
+def _limit(libs):
+    """Set every library using more than one thread to one; return
+    [(library, its count before)] of those that took it."""
+    saved = []
+    try:
+        for lib in libs:
+            n = lib.get_num_threads()
+            # at one thread already (the user's limit or the default):
+            # nothing to do and nothing to restore
+            if n is not None and n > 1:
+                _set_threads(lib, 1)
+                if lib.get_num_threads() == 1:
+                    saved.append((lib, n))
+    except BaseException:
+        _restore(saved)
+        raise
+    return saved
+
+
+def _restore(saved):
+    for lib, n in saved:
+        # still ours? otherwise someone changed it since: theirs stays
+        if lib.get_num_threads() == 1:
+            _set_threads(lib, n)
+
+
 class BlasLimiter:
     """One process-wide "one BLAS thread while any holder is inside".
 
     ``find_libraries()`` returns objects with ``get_num_threads()`` and
     ``set_num_threads(n)`` (threadpoolctl's library controllers); it is called
     once, at the first ``enter``. ``enter`` returns a token to give to
-    ``exit``. Every call is serialised by one lock.
+    ``exit``. Every call is serialised by one lock. Libraries whose setting
+    is per thread are left to ``limit``, which sets them in its own thread.
     """
 
     def __init__(self, find_libraries=_blas_libraries):
         self._find_libraries = find_libraries
-        self._libraries = None
+        self._shared = None  # libraries with one process-wide setting
+        self._own = None  # libraries with a setting per thread
         self._lock = threading.Lock()
         self._count = 0  # holders inside
         self._saved = []  # [(library, its thread count before)] set to 1 by us
         self._generation = 0  # bumped in a forked child: older tokens are void
 
+    def _libraries(self):
+        if self._shared is None:
+            libs = list(self._find_libraries())
+            self._own = [lib for lib in libs if _per_thread(lib)]
+            self._shared = [lib for lib in libs if not _per_thread(lib)]
+
     def enter(self):
         with self._lock:
-            if self._libraries is None:
-                self._libraries = list(self._find_libraries())
+            self._libraries()
             if self._count == 0:
-                saved = []
-                try:
-                    for lib in self._libraries:
-                        n = lib.get_num_threads()
-                        # at one thread already (the user's limit or the
-                        # default): nothing to do and nothing to restore
-                        if n is not None and n > 1:
-                            lib.set_num_threads(1)
-                            saved.append((lib, n))
-                except BaseException:
-                    self._restore(saved)
-                    raise
-                self._saved = saved
+                self._saved = _limit(self._shared)
             self._count += 1
             return self._generation
 
@@ -104,14 +145,7 @@ class BlasLimiter:
             self._count -= 1
             if self._count == 0:
                 saved, self._saved = self._saved, []
-                self._restore(saved)
-
-    @staticmethod
-    def _restore(saved):
-        for lib, n in saved:
-            # still ours? otherwise someone changed it since: theirs stays
-            if lib.get_num_threads() == 1:
-                lib.set_num_threads(n)
+                _restore(saved)
 
     def _after_fork_in_child(self):
         # The holders were threads of the parent, absent here (the forking
@@ -123,7 +157,7 @@ class BlasLimiter:
         if self._count:
             self._count = 0
             try:
-                self._restore(saved)
+                _restore(saved)
             except Exception:  # pragma: no cover - never fail a fork over this
                 pass
         self._generation += 1
@@ -132,7 +166,11 @@ class BlasLimiter:
     def limit(self):
         token = self.enter()
         try:
-            yield
+            own = _limit(self._own)  # this thread's own settings, if any
+            try:
+                yield
+            finally:
+                _restore(own)
         finally:
             self.exit(token)
 
