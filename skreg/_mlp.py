@@ -64,7 +64,6 @@ def _overflow_as_value_error():
         raise ValueError(f"X or y holds a number too large for a float: {exc}") from None
 
 
-_CONTROLLER = None
 #: below this many multiply-adds per mini-batch in the largest layer, BLAS runs
 #: single-threaded: thread start-up costs more than it saves, and on a busy
 #: machine extra threads made small networks up to ten times slower (measured)
@@ -73,8 +72,8 @@ _SINGLE_THREAD_BELOW = 4_000_000
 
 @contextlib.contextmanager
 def _blas_threads_for(est):
-    """Limit BLAS to one thread while fitting a small network; restored after."""
-    global _CONTROLLER
+    """Limit BLAS to one thread while fitting a small network; restored after
+    (shared by concurrent fits: see skreg._threads)."""
     try:
         width = max(est._hidden_sizes(), default=1)
     except (TypeError, ValueError):  # invalid: _check_params reports it
@@ -87,11 +86,9 @@ def _blas_threads_for(est):
     if not small:
         yield
         return
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
+    from ._threads import single_blas_thread
 
-        _CONTROLLER = ThreadpoolController()
-    with _CONTROLLER.limit(limits=1, user_api="blas"):
+    with single_blas_thread():
         yield
 
 
