@@ -129,7 +129,7 @@ class BaseMLP(BaseEstimator):
         alpha=0.0001,
         batch_size="auto",
         learning_rate=None,
-        learning_rate_init=0.001,
+        learning_rate_init="auto",
         power_t=0.5,
         max_iter=200,
         shuffle=True,
@@ -832,8 +832,13 @@ default=None
         scikit-learn's name for the schedule, kept as an alias: when set, it
         takes precedence over ``lr_schedule``.
 
-    learning_rate_init : float, default=0.001
+    learning_rate_init : float or 'auto', default='auto'
         Initial (peak, for 'onecycle') learning rate of stochastic solvers.
+        'auto' runs a learning-rate range test (:func:`skreg.lr_range_test`,
+        at most 100 mini-batches) on the training data at the start of
+        ``fit`` and uses its suggestion, which suits the solver at hand;
+        the rate used is ``learning_rate_``. scikit-learn's default is
+        0.001: pass it to train at scikit-learn's rate. Ignored by 'lbfgs'.
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
@@ -959,6 +964,15 @@ _ATTRS_DOC = """
 
     lr_curve_ : list of float
         Learning rate of the last update of each epoch.
+
+    learning_rate_ : float or None
+        The ``learning_rate_init`` training used: the range test's
+        suggestion for 'auto', the given number otherwise (None for 'lbfgs').
+
+    lr_range_test_ : dict or None
+        With ``learning_rate_init='auto'``, the range test of the last fit
+        (the keys of :func:`skreg.lr_range_test`'s result: ``lrs``,
+        ``losses``, ``smoothed_losses``, ``suggestion``, ...); None otherwise.
 
     validation_scores_ : list of float or None
         Validation score of each epoch (early stopping only).
@@ -1131,7 +1145,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         alpha=0.0001,
         batch_size="auto",
         learning_rate=None,
-        learning_rate_init=0.001,
+        learning_rate_init="auto",
         power_t=0.5,
         max_iter=200,
         shuffle=True,
@@ -1396,7 +1410,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         alpha=0.0001,
         batch_size="auto",
         learning_rate=None,
-        learning_rate_init=0.001,
+        learning_rate_init="auto",
         power_t=0.5,
         max_iter=200,
         shuffle=True,

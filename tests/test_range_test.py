@@ -34,16 +34,21 @@ def test_rates_follow_the_geometric_law(iris):
     assert len(res.losses) == 40 and np.isfinite(res.losses).all()
 
 
-def test_smoothed_curve_is_the_bias_corrected_moving_average(iris):
+def test_smoothed_curve_is_the_centred_moving_average(iris):
     X, y = iris
-    beta = 0.7
-    res = lr_range_test(MLPClassifier((8,), random_state=0), X, y, smoothing=beta,
+    res = lr_range_test(MLPClassifier((8,), random_state=0), X, y, window=3,
                         max_lr=1e-2, n_steps=20)
-    m, expected = 0.0, []
-    for t, x in enumerate(res.losses, start=1):
-        m = beta * m + (1 - beta) * x
-        expected.append(m / (1 - beta**t))
+    assert res.n_usable == 20
+    expected = [np.mean(res.losses[max(0, i - 3):i + 4]) for i in range(20)]
     np.testing.assert_allclose(res.smoothed_losses, expected, rtol=1e-12)
+
+
+def _running(losses, beta):
+    m, out = 0.0, []
+    for t, x in enumerate(losses, start=1):
+        m = beta * m + (1 - beta) * x
+        out.append(m / (1 - beta**t))
+    return np.array(out)
 
 
 def test_first_loss_is_the_objective_at_the_initial_weights(iris):
@@ -70,12 +75,16 @@ def test_stops_once_the_loss_blows_up(iris):
                         X, y, min_lr=1e-3, max_lr=1e4, n_steps=200, diverge_factor=4.0)
     assert res.stop_reason in ("diverged", "non-finite loss")
     assert res.n_steps < 200
-    s = res.smoothed_losses
     if res.stop_reason == "diverged":
-        # the stop rule held at the last step and at no step before it
-        assert s[-1] > 4.0 * np.min(s[:-1])
-        running_min = np.minimum.accumulate(s[:-1])
-        assert not (s[1:-1] > 4.0 * running_min[:-1]).any()
+        # the stop rule (running average > 4 x its minimum) held at the last
+        # step and at no step before it
+        r = _running(res.losses, 0.9)
+        assert r[-1] > 4.0 * np.min(r[:-1])
+        running_min = np.minimum.accumulate(r[:-1])
+        assert not (r[1:-1] > 4.0 * running_min[:-1]).any()
+    # the step that triggered the stop is not used by the rule
+    assert res.n_usable == res.n_steps - 1
+    assert np.isnan(res.smoothed_losses[-1])
     # the suggestion lies inside the swept range, below the blow-up
     assert res.lrs[0] <= res.suggestion < res.lrs[-1]
 
@@ -211,6 +220,7 @@ def test_lbfgs_ignores_auto_and_the_test_rejects_it(iris):
     (dict(n_steps=10.5), "n_steps"),
     (dict(smoothing=1.0), "smoothing"),
     (dict(diverge_factor=1.0), "diverge_factor"),
+    (dict(window=-1), "window"),
     (dict(rule="best"), "rule"),
 ])
 def test_bad_settings_name_the_parameter(iris, kwargs, name):
@@ -274,3 +284,14 @@ def test_auto_init_keeps_classifier_biases_at_zero(iris):
     X, y = iris
     est = _untrained(MLPClassifier((5,), random_state=0), X, y)
     np.testing.assert_allclose(est.intercepts_[-1], 0.0, atol=1e-250)
+
+
+def test_auto_rule_reads_the_minimum_of_the_smoothed_curve(iris):
+    X, y = iris
+    for sched, divisor in [("constant", 20.0), ("cosine", 20.0), ("onecycle", 20.0 / 3.0)]:
+        res = lr_range_test(MLPClassifier((8,), solver="sgd", lr_schedule=sched,
+                                          random_state=0), X, y)
+        u = res.n_usable
+        best = res.lrs[:u][np.argmin(res.smoothed_losses[:u])]
+        assert res.suggestion == pytest.approx(best / divisor, rel=1e-12)
+        assert res.rule == "auto"
