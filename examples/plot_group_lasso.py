@@ -1,7 +1,7 @@
 """
-=================================================
+==================================================
 Group lasso: feature selection and pruned networks
-=================================================
+==================================================
 
 ``penalty='group_lasso'`` penalises the Euclidean norm of each row of every
 weight matrix, that is, of all outgoing weights of one input feature or one

@@ -1027,7 +1027,7 @@ _ATTRS_DOC = """
     out_activation_ : str
         Output activation.
 
-    feature_importances_ : ndarray of shape (n_features_in_,)
+    feature_importances_ : ndarray of shape (`n_features_in_`,)
         Norm of each input's outgoing first-layer weights (batch norm
         folded in), normalised to sum to 1 when not all zero; exact zeros
         with the group penalties. Usable with
