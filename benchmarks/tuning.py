@@ -5,9 +5,9 @@ each seed (which seeds the models and the search's sampling), this fits:
 
 - ``sklearn default``: ``sklearn.neural_network.MLP*`` with its defaults;
 - ``sklearn tuned``: ``RandomizedSearchCV`` over scikit-learn's own knobs;
-- ``skreg default``: skreg with the defaults it ships;
-- ``skreg lr=0.001``: skreg with ``learning_rate_init=0.001`` (scikit-learn's
-  number) and otherwise its defaults;
+- ``skreg default``: skreg with the defaults it ships (its rate is
+  scikit-learn's 0.001);
+- ``skreg auto``: the same with ``learning_rate_init='auto'``;
 - ``skreg tuned``: the same search budget over skreg's knobs, the rate drawn
   from a log-uniform range like scikit-learn's;
 - ``skreg tuned auto``: the same, with ``learning_rate_init='auto'``;
@@ -70,7 +70,7 @@ SKREG_SPACE = {
     "batch_norm": [False, True],
 }
 
-CONTENDERS = ["sklearn default", "sklearn tuned", "skreg default", "skreg lr=0.001",
+CONTENDERS = ["sklearn default", "sklearn tuned", "skreg default", "skreg auto",
               "skreg tuned", "skreg tuned auto", "HistGradientBoosting"]
 
 
@@ -97,8 +97,8 @@ def contender(name, task, seed, n_iter, cv, n_jobs):
         return _pipe(sk(random_state=seed))
     if name == "skreg default":
         return _pipe(sr(random_state=seed))
-    if name == "skreg lr=0.001":
-        return _pipe(sr(random_state=seed, learning_rate_init=0.001))
+    if name == "skreg auto":
+        return _pipe(sr(random_state=seed, learning_rate_init="auto"))
     if name == "HistGradientBoosting":
         hgb = HistGradientBoostingClassifier if clf else HistGradientBoostingRegressor
         return _pipe(hgb(random_state=seed))

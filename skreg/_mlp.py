@@ -129,7 +129,7 @@ class BaseMLP(BaseEstimator):
         alpha=0.0001,
         batch_size="auto",
         learning_rate=None,
-        learning_rate_init="auto",
+        learning_rate_init=0.001,
         power_t=0.5,
         max_iter=200,
         shuffle=True,
@@ -832,13 +832,14 @@ default=None
         scikit-learn's name for the schedule, kept as an alias: when set, it
         takes precedence over ``lr_schedule``.
 
-    learning_rate_init : float or 'auto', default='auto'
+    learning_rate_init : float or 'auto', default=0.001
         Initial (peak, for 'onecycle') learning rate of stochastic solvers.
         'auto' runs a learning-rate range test (:func:`skreg.lr_range_test`,
         at most 100 mini-batches) on the training data at the start of
-        ``fit`` and uses its suggestion, which suits the solver at hand;
-        the rate used is ``learning_rate_``. scikit-learn's default is
-        0.001: pass it to train at scikit-learn's rate. Ignored by 'lbfgs'.
+        ``fit`` and uses its suggestion, a rate that suits the solver at
+        hand: use it when you change or search over ``solver``. The default
+        0.001 is scikit-learn's, and suits Adam. The rate used is
+        ``learning_rate_``. Ignored by 'lbfgs'.
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
@@ -1145,7 +1146,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         alpha=0.0001,
         batch_size="auto",
         learning_rate=None,
-        learning_rate_init="auto",
+        learning_rate_init=0.001,
         power_t=0.5,
         max_iter=200,
         shuffle=True,
@@ -1410,7 +1411,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         alpha=0.0001,
         batch_size="auto",
         learning_rate=None,
-        learning_rate_init="auto",
+        learning_rate_init=0.001,
         power_t=0.5,
         max_iter=200,
         shuffle=True,
