@@ -311,7 +311,13 @@ def _check_fitted(est, X, y_kind=None):
     params = est.coefs_ + est.intercepts_ + est.bn_gammas_ + est.bn_betas_ + \
         est.bn_running_means_ + est.bn_running_vars_
     assert all(np.isfinite(p).all() for p in params), "non-finite parameters"
-    assert np.isfinite(est.loss_)
+    if getattr(est, "early_stopping", False) and not np.isfinite(est.loss_):
+        # a divergence under early stopping keeps the best weights and
+        # records the non-finite loss and a nan score, as scikit-learn does
+        assert np.isnan(est.validation_scores_[-1])
+        assert est.best_validation_score_ is not None
+    else:
+        assert np.isfinite(est.loss_)
     Xd = _as_dense(X)
     expected_dtype = np.float32 if Xd.dtype == np.float32 else np.float64
     assert all(c.dtype == expected_dtype for c in est.coefs_)
