@@ -18,6 +18,7 @@ from skreg import optimizers, schedules
 CASES = [
     ("binary_str", dict(batch_norm=True, dropout=0.2)),
     ("multiclass_str", dict(solver="sgd", lr_schedule="adaptive")),
+    ("multiclass_str", dict(solver="sgd", learning_rate_init="auto")),  # lr_range_test_
     ("multilabel", dict(solver=optimizers.RMSprop(), lr_schedule=schedules.OneCycle())),
     ("regression", dict(early_stopping=True, lr_schedule="cosine", solver="adamw")),
     ("multioutput", dict(solver="lbfgs", batch_norm=True)),
