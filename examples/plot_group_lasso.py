@@ -59,6 +59,9 @@ axes[1].semilogx(alphas, n_units, "o-")
 axes[1].set(xlabel="alpha", ylabel="hidden units after prune (of 32)")
 axes[2].semilogx(alphas, scores, "o-")
 axes[2].set(xlabel="alpha", ylabel="CV R^2")
+for ax in axes:  # label the tried alphas, not the log axis' minor ticks
+    ax.set_xticks(alphas, [f"{a:g}" for a in alphas], minor=False)
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
 fig.suptitle("MLPRegressor(penalty='group_lasso'), Friedman #1")
 fig.tight_layout()
 
