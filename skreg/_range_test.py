@@ -13,6 +13,7 @@ data ``fit`` trains on.
 """
 
 import copy
+import inspect
 import math
 import types
 
@@ -25,18 +26,6 @@ from ._training import Monitor, NonFiniteError, train_epochs
 from .schedules import OneCycle, Schedule
 
 __all__ = ["lr_range_test", "RULES", "DEFAULTS"]
-
-#: the settings ``learning_rate_init='auto'`` uses
-DEFAULTS = {
-    "min_lr": 1e-6,
-    "max_lr": 10.0,
-    "n_steps": 100,
-    "smoothing": 0.9,
-    "window": 5,
-    "diverge_factor": 4.0,
-    "rule": "auto",
-}
-
 
 class _Geometric(Schedule):
     """factor = ratio ** (step / (n_steps - 1)) at mini-batch ``step``."""
@@ -52,17 +41,6 @@ class _Geometric(Schedule):
 
 class _Stop(Exception):
     """Raised by the per-batch monitor to end the test."""
-
-
-def _running_average(losses, beta):
-    """Bias-corrected exponential moving average (the stop rule's view of the
-    loss): ``m_t = beta m_{t-1} + (1 - beta) x_t``, ``s_t = m_t / (1 - beta**t)``."""
-    out = np.empty(len(losses))
-    m = 0.0
-    for t, x in enumerate(losses, start=1):
-        m = beta * m + (1.0 - beta) * x
-        out[t - 1] = m / (1.0 - beta**t)
-    return out
 
 
 def _centred_average(losses, half_width):
@@ -351,3 +329,10 @@ class RangeTestDone(Exception):
     def __init__(self, result):
         super().__init__("range test done")
         self.result = result
+
+
+#: the settings ``learning_rate_init='auto'`` uses: lr_range_test's defaults
+DEFAULTS = {
+    name: p.default for name, p in inspect.signature(lr_range_test).parameters.items()
+    if p.kind is p.KEYWORD_ONLY and name != "sample_weight"
+}

@@ -135,6 +135,12 @@ class GroupLasso(Penalty):
         self.group = float(l1_ratio)
         self.l2 = 1.0 - float(l1_ratio)
         self.shapes = None if shapes is None else [(int(a), int(b)) for a, b in shapes]
+        # (start, fan_in, fan_out) of each matrix in the flat vector, computed once
+        self._layout, start = [], 0
+        for a, b in self.shapes or []:
+            self._layout.append((start, a, b))
+            start += a * b
+        self._size = start
 
     @property
     def has_prox(self):
@@ -150,17 +156,12 @@ class GroupLasso(Penalty):
                 "GroupLasso needs the shapes of the weight matrices: create it with "
                 "shapes=[(fan_in, fan_out), ...] or call .bind(shapes)."
             )
-        size = sum(a * b for a, b in self.shapes)
-        if w.shape != (size,):
+        if w.shape != (self._size,):
             raise ValueError(
-                f"GroupLasso bound to shapes {self.shapes} ({size} weights) got a "
+                f"GroupLasso bound to shapes {self.shapes} ({self._size} weights) got a "
                 f"weight vector of shape {w.shape}."
             )
-        out, start = [], 0
-        for a, b in self.shapes:
-            out.append(w[start:start + a * b].reshape(a, b))
-            start += a * b
-        return out
+        return [w[start:start + a * b].reshape(a, b) for start, a, b in self._layout]
 
     def value(self, w):
         out = Penalty.value(self, w)  # the L2 part

@@ -681,7 +681,6 @@ class LearningRateRangeDisplay:
             fig, ax = plt.subplots(figsize=(6, 4))
         else:
             fig = ax.figure
-        finite = self.losses[np.isfinite(self.losses)]
         (self.raw_line_,) = ax.plot(self.lrs, self.losses, **{
             "color": "0.6", "alpha": 0.6, "lw": 1, "label": "mini-batch loss",
             **(raw_kw or {})})
@@ -700,7 +699,7 @@ class LearningRateRangeDisplay:
         ax.set_xscale("log")
         # the interesting part is below the blow-up: clip the y-range to it
         good = curve[np.isfinite(curve)]
-        if good.size and finite.size:
+        if good.size:
             lo, hi = float(np.min(good)), float(good[0])
             span = max(hi - lo, 1e-12 * max(abs(hi), 1.0))
             ax.set_ylim(lo - 0.1 * span, max(hi, lo) + 0.6 * span)
