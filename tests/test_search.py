@@ -1,0 +1,374 @@
+"""MLPClassifierCV / MLPRegressorCV: the halving rounds, the choice of the
+best candidate, the refit, the budget, and the estimator interface.
+
+Expected values are computed here independently: the rounds from the
+successive-halving rule, the kept candidates from the previous round's
+scores, the best score with ``cross_val_score``, the refit with a plain
+``fit`` of the same configuration.
+"""
+
+import io
+import math
+import pickle
+import warnings
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+from scipy.stats import loguniform
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_diabetes, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
+from sklearn.model_selection import (RandomizedSearchCV, StratifiedKFold, cross_val_score,
+                                     cross_validate, KFold)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skreg import MLPClassifier, MLPClassifierCV, MLPRegressor, MLPRegressorCV
+
+SPACE = {
+    "hidden_layer_sizes": [(8,), (16,)],
+    "alpha": loguniform(1e-6, 1e-2),
+    "solver": ["adam", "sgd", "rmsprop"],
+    "lr_schedule": ["constant", "cosine"],
+}
+
+
+@pytest.fixture(scope="module")
+def clf_data():
+    X, y = make_classification(n_samples=150, n_features=6, n_informative=4, n_classes=3,
+                               random_state=0)
+    return StandardScaler().fit_transform(X), y
+
+
+def _clf(**kw):
+    base = MLPClassifier(learning_rate_init="auto", max_iter=18, random_state=0)
+    return MLPClassifierCV(base, param_distributions=SPACE, n_candidates=9, factor=3, cv=3,
+                           random_state=0, **kw)
+
+
+@pytest.fixture(scope="module")
+def fitted(clf_data):
+    X, y = clf_data
+    return _clf().fit(X, y)
+
+
+def _score_of(results, i):
+    return results["mean_test_score"][i]
+
+
+# ------------------------------------------------------------------ the rounds
+def test_rounds_follow_the_halving_rule(fitted):
+    # 9 candidates, factor 3, 18 epochs at most: 'exhaust' starts at 18 // 3**2
+    # epochs and multiplies them by 3 while it keeps a third of the candidates
+    assert fitted.n_iterations_ == 3
+    assert fitted.n_candidates_ == [9, 3, 1]
+    assert fitted.n_resources_ == [2, 6, 18]
+    r = fitted.cv_results_
+    np.testing.assert_array_equal(r["iter"], [0] * 9 + [1] * 3 + [2])
+    np.testing.assert_array_equal(r["n_resources"], [2] * 9 + [6] * 3 + [18])
+    assert [p["max_iter"] for p in r["params"]] == [2] * 9 + [6] * 3 + [18]
+    assert len(fitted.round_times_) == 3 and min(fitted.round_times_) > 0
+    assert fitted.search_time_ == pytest.approx(sum(fitted.round_times_))
+    assert fitted.budget_exhausted_ is False
+
+
+def test_the_best_third_goes_on(fitted):
+    r = fitted.cv_results_
+    it = np.asarray(r["iter"])
+    strip = lambda p: {k: v for k, v in p.items() if k != "max_iter"}  # noqa: E731
+    for i in range(fitted.n_iterations_ - 1):
+        rows = np.flatnonzero(it == i)
+        keep = math.ceil(rows.size / 3)
+        order = rows[np.argsort(-np.asarray(r["mean_test_score"])[rows], kind="stable")]
+        expected = sorted(map(repr, (strip(r["params"][j]) for j in order[:keep])))
+        got = sorted(map(repr, (strip(r["params"][j]) for j in np.flatnonzero(it == i + 1))))
+        assert got == expected
+
+
+def test_best_is_the_last_round_winner_and_its_cv_score(fitted, clf_data):
+    X, y = clf_data
+    r = fitted.cv_results_
+    last = np.flatnonzero(np.asarray(r["iter"]) == fitted.n_iterations_ - 1)
+    assert fitted.best_index_ == last[np.argmax(np.asarray(r["mean_test_score"])[last])]
+    assert fitted.best_params_ == r["params"][fitted.best_index_]
+    # an independent cross-validation of the same configuration
+    est = clone(fitted.estimator).set_params(**fitted.best_params_)
+    scores = cross_val_score(est, X, y, cv=StratifiedKFold(3))
+    assert fitted.best_score_ == pytest.approx(scores.mean(), abs=1e-12)
+
+
+def test_refit_is_a_plain_fit_of_the_best_configuration(fitted, clf_data):
+    X, y = clf_data
+    best = fitted.best_estimator_
+    assert type(best) is MLPClassifier
+    assert best.learning_rate_init == "auto"
+    ref = clone(fitted.estimator).set_params(**fitted.best_params_).fit(X, y)
+    for a, b in zip(best.coefs_ + best.intercepts_, ref.coefs_ + ref.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(fitted.predict(X), ref.predict(X))
+    np.testing.assert_array_equal(fitted.predict_proba(X), ref.predict_proba(X))
+    np.testing.assert_array_equal(fitted.predict_log_proba(X), ref.predict_log_proba(X))
+    np.testing.assert_array_equal(fitted.classes_, np.unique(y))
+    assert fitted.score(X, y) == pytest.approx(np.mean(ref.predict(X) == y))
+    assert fitted.n_features_in_ == X.shape[1]
+
+
+def test_cv_results_have_the_keys_of_sklearn_searches(fitted, clf_data):
+    X, y = clf_data
+    ref = RandomizedSearchCV(clone(fitted.estimator), SPACE, n_iter=2, cv=3,
+                             random_state=0).fit(X, y)
+    assert set(fitted.cv_results_) == set(ref.cv_results_) | {"iter", "n_resources",
+                                                              "param_max_iter"}
+    for key, value in fitted.cv_results_.items():
+        assert len(value) == 13, key
+
+
+def test_scoring_is_used_for_ranking_and_score(clf_data):
+    X, y = clf_data
+    est = _clf(scoring="neg_log_loss").fit(X, y)
+    ref = clone(est.estimator).set_params(**est.best_params_)
+    scores = cross_val_score(ref, X, y, cv=StratifiedKFold(3), scoring="neg_log_loss")
+    assert est.best_score_ == pytest.approx(scores.mean(), abs=1e-12)
+    assert est.score(X, y) == pytest.approx(-log_loss(y, est.predict_proba(X)))
+
+
+# ---------------------------------------------------------------- the defaults
+def test_default_estimator_and_space():
+    est = MLPClassifierCV()
+    assert est._base_estimator().get_params() == MLPClassifier(learning_rate_init="auto").get_params()
+    a, b = MLPRegressorCV.default_param_distributions(), MLPRegressorCV.default_param_distributions()
+    assert a is not b and a.keys() == b.keys()
+    a["dropout"] = "changed"
+    assert MLPRegressorCV.default_param_distributions()["dropout"] != "changed"
+    params = MLPClassifier().get_params()
+    for space in (MLPClassifierCV.default_param_distributions(),
+                  MLPRegressorCV.default_param_distributions()):
+        assert set(space) <= set(params)
+        assert "max_iter" not in space and "learning_rate_init" not in space
+
+
+def test_default_space_is_searched(clf_data):
+    X, y = clf_data
+    est = MLPClassifierCV(MLPClassifier(learning_rate_init="auto", max_iter=9), n_candidates=3,
+                          cv=2, random_state=0).fit(X, y)
+    assert set(est.best_params_) == set(MLPClassifierCV.default_param_distributions()) | {"max_iter"}
+
+
+# ------------------------------------------------------------------ the budget
+def test_max_time_stops_after_the_first_round(clf_data):
+    X, y = clf_data
+    est = _clf(max_time=1e-9).fit(X, y)
+    assert est.budget_exhausted_ is True
+    assert est.n_iterations_ == 1 and est.n_candidates_ == [9] and est.n_resources_ == [2]
+    np.testing.assert_array_equal(est.cv_results_["iter"], [0] * 9)
+    scores = np.asarray(est.cv_results_["mean_test_score"])
+    assert est.best_index_ == np.argmax(scores)
+    assert est.best_params_["max_iter"] == 2
+    ref = clone(est.estimator).set_params(**est.best_params_).fit(X, y)
+    np.testing.assert_array_equal(est.predict_proba(X), ref.predict_proba(X))
+
+
+def test_generous_max_time_changes_nothing(fitted, clf_data):
+    X, y = clf_data
+    est = _clf(max_time=1e6).fit(X, y)
+    assert est.budget_exhausted_ is False
+    np.testing.assert_array_equal(est.cv_results_["mean_test_score"],
+                                  fitted.cv_results_["mean_test_score"])
+
+
+def test_verbose_prints_a_line_per_round(clf_data):
+    X, y = clf_data
+    out = io.StringIO()
+    with redirect_stdout(out):
+        est = _clf(verbose=1).fit(X, y)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == est.n_iterations_ + 1
+    r = est.cv_results_
+    for i, line in enumerate(lines[:-1]):
+        rows = np.flatnonzero(np.asarray(r["iter"]) == i)
+        best = np.max(np.asarray(r["mean_test_score"])[rows])
+        assert line.startswith(f"[MLPClassifierCV] round {i + 1}/3: {rows.size} candidates x 3 "
+                               f"folds, max_iter={est.n_resources_[i]}, best score {best:.4f}")
+    assert "refit" in lines[-1]
+
+
+# ------------------------------------------------------- seeds and warnings
+def test_a_seeded_search_repeats(fitted, clf_data):
+    X, y = clf_data
+    again = _clf().fit(X, y)
+    np.testing.assert_array_equal(again.cv_results_["mean_test_score"],
+                                  fitted.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(again.predict_proba(X), fitted.predict_proba(X))
+    # the seed went to the candidates only because the estimator had none
+    unseeded = MLPClassifierCV(MLPClassifier(learning_rate_init="auto", max_iter=18),
+                               param_distributions=SPACE, n_candidates=3, cv=2, random_state=1)
+    unseeded.fit(X, y)
+    assert isinstance(unseeded.best_estimator_.random_state, int)
+    assert unseeded.estimator.random_state is None
+    assert fitted.best_estimator_.random_state == 0
+
+
+def test_parallel_search_gives_the_same_result(fitted, clf_data):
+    X, y = clf_data
+    par = _clf(n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(par.cv_results_["mean_test_score"],
+                                  fitted.cv_results_["mean_test_score"])
+    assert par.best_params_ == fitted.best_params_
+
+
+def test_only_the_refit_may_warn_about_convergence(clf_data):
+    X, y = clf_data
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        est = _clf().fit(X, y)
+    conv = [w for w in rec if issubclass(w.category, ConvergenceWarning)]
+    # 39 candidate fits stop at their round's epochs; the refit is the only
+    # fit whose warning reaches the user, and only when it did not converge
+    reached_max = est.best_estimator_.n_iter_ == est.best_params_["max_iter"]
+    assert len(conv) == int(reached_max)
+    assert reached_max  # 18 epochs are too few here: the case is exercised
+    # (a candidate's fit alone does warn: the filter is the search's doing)
+    with pytest.warns(ConvergenceWarning):
+        clone(est.estimator).set_params(**est.cv_results_["params"][0]).fit(X, y)
+
+
+def test_sample_weight_reaches_candidates_and_refit(clf_data):
+    X, y = clf_data
+    w = np.where(y == 0, 3.0, 1.0)
+    est = _clf().fit(X, y, sample_weight=w)
+    ref = clone(est.estimator).set_params(**est.best_params_).fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(est.predict_proba(X), ref.predict_proba(X))
+    unweighted = _clf().fit(X, y)
+    assert not np.array_equal(est.cv_results_["mean_test_score"],
+                              unweighted.cv_results_["mean_test_score"])
+
+
+# --------------------------------------------------------------- the interface
+def test_regressor_with_pipeline_and_cross_validate():
+    X, y = load_diabetes(return_X_y=True)
+    X, y = X[:200], y[:200]
+    reg = make_pipeline(StandardScaler(), MLPRegressorCV(
+        MLPRegressor(learning_rate_init="auto", max_iter=9, random_state=0),
+        param_distributions=SPACE, n_candidates=3, cv=2, random_state=0))
+    out = cross_validate(reg, X, y, cv=KFold(2), return_estimator=True)
+    for (train, test), model, score in zip(KFold(2).split(X), out["estimator"], out["test_score"]):
+        search = model[-1]
+        assert type(search.best_estimator_) is MLPRegressor
+        # the fold's model is the search fitted on the fold's training rows only
+        ref = clone(reg).fit(X[train], y[train])
+        np.testing.assert_array_equal(model.predict(X[test]), ref.predict(X[test]))
+        pred = ref.predict(X[test])
+        r2 = 1 - np.sum((y[test] - pred) ** 2) / np.sum((y[test] - y[test].mean()) ** 2)
+        assert score == pytest.approx(r2)
+
+
+def test_pickle_and_clone(fitted, clf_data):
+    X, y = clf_data
+    back = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(back.predict_proba(X), fitted.predict_proba(X))
+    assert back.best_params_ == fitted.best_params_
+    fresh = clone(fitted)
+    assert fresh.get_params()["n_candidates"] == 9
+    assert not hasattr(fresh, "best_estimator_")
+
+
+def test_feature_names_are_kept():
+    pd = pytest.importorskip("pandas")
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    X, y = X.iloc[:200, :5], y.iloc[:200]
+    est = MLPClassifierCV(MLPClassifier(learning_rate_init="auto", max_iter=4, random_state=0),
+                          param_distributions=SPACE, n_candidates=2, factor=2, cv=2).fit(X, y)
+    np.testing.assert_array_equal(est.feature_names_in_, X.columns)
+    np.testing.assert_array_equal(est.best_estimator_.feature_names_in_, X.columns)
+    assert isinstance(X, pd.DataFrame)
+
+
+def test_unfitted_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        MLPClassifierCV().predict(np.zeros((2, 3)))
+    assert not hasattr(MLPClassifierCV(), "classes_")
+
+
+# ---------------------------------------------------------------------- errors
+@pytest.mark.parametrize("kw, match", [
+    (dict(estimator=MLPRegressor()), r"estimator must be a skreg\.MLPClassifier.*MLPRegressor"),
+    (dict(param_distributions={"max_iter": [5, 10]}), r"param_distributions must not hold 'max_iter'"),
+    (dict(param_distributions=[]), r"param_distributions must be None, a non-empty dict"),
+    (dict(param_distributions="adam"), r"param_distributions must be None, a non-empty dict"),
+    (dict(n_candidates=0), r"n_candidates must be >= 1, got 0"),
+    (dict(n_candidates=2.5), r"n_candidates must be an int"),
+    (dict(factor=1), r"factor must be >= 2, got 1"),
+    (dict(max_time=0), r"max_time must be a finite number in \(0, inf\]"),
+    (dict(max_time="1m"), r"max_time must be a real number"),
+    (dict(verbose=-1), r"verbose must be >= 0"),
+    (dict(scoring=["accuracy", "f1"]), r"scoring must be a single scorer"),
+    (dict(estimator=MLPClassifier(max_iter=2)), r"estimator\.max_iter must be >= 3, got 2"),
+])
+def test_bad_parameters_are_named(kw, match, clf_data):
+    X, y = clf_data
+    est = MLPClassifierCV(**kw)
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)
+    assert not hasattr(est, "best_estimator_")
+
+
+def test_bad_data_fails_once_with_a_clear_message(clf_data):
+    X, y = clf_data
+    X = X.copy()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        _clf().fit(X, y)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        _clf().fit(X[1:], np.linspace(0, 1, len(y) - 1))
+
+
+def test_all_candidates_failing_is_an_error(clf_data):
+    X, y = clf_data
+    bad = dict(SPACE, momentum=[2.0])  # invalid for every candidate
+    est = MLPClassifierCV(MLPClassifier(learning_rate_init="auto", max_iter=4, solver="sgd"),
+                          param_distributions=dict(bad, solver=["sgd"]), n_candidates=2,
+                          factor=2, cv=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="fail"):
+            est.fit(X, y)
+    assert not hasattr(est, "best_estimator_")
+
+
+def test_users_arrays_are_untouched(clf_data):
+    X, y = clf_data
+    X0, y0 = X.copy(), y.copy()
+    _clf().set_params(n_candidates=3).fit(X, y)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+
+
+# ------------------------------------------------------- scikit-learn's checks
+#: the budget under the checks: 2 candidates, 2 folds, 15 then 30 epochs
+#: (the checks' toy problems need about 30 epochs to reach their accuracy
+#: and R^2 thresholds)
+CHECKED = [
+    MLPClassifierCV(MLPClassifier(learning_rate_init="auto", max_iter=30), n_candidates=2,
+                    factor=2, cv=2, random_state=0),
+    MLPRegressorCV(MLPRegressor(learning_rate_init="auto", max_iter=30), n_candidates=2,
+                   factor=2, cv=2, random_state=0),
+]
+
+
+def _expected_failures(est):
+    reason = ("cross-validation splits rows: a row repeated k times can land in "
+              "several folds, a row of weight k in one")
+    return {"check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason}
+
+
+@parametrize_with_checks(CHECKED, expected_failed_checks=_expected_failures)
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
