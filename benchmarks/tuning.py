@@ -11,7 +11,18 @@ each seed (which seeds the models and the search's sampling), this fits:
 - ``skreg tuned``: the same search budget over skreg's knobs, the rate drawn
   from a log-uniform range like scikit-learn's;
 - ``skreg tuned auto``: the same, with ``learning_rate_init='auto'``;
-- ``HistGradientBoosting``: the non-neural reference, defaults.
+- ``HistGradientBoosting``: the non-neural reference, defaults;
+- ``sklearn tuned 20x5``: scikit-learn's search at the budget issue 13 sets
+  for the one-liner to beat, ``RandomizedSearchCV(n_iter=20, cv=5)``
+  whatever ``--n-iter`` and ``--cv`` say;
+- ``skreg CV``: ``skreg.MLPClassifierCV()`` / ``MLPRegressorCV()`` with
+  their defaults (successive halving, 5-fold CV); only ``random_state`` and
+  ``n_jobs`` are set;
+- ``RealMLP-TD`` / ``RealMLP-HPO``: pytabkit's tuned-default and
+  hyper-parameter-optimised RealMLP (Holzmueller et al. 2024), on the CPU,
+  when pytabkit is installed (it needs torch: not a skreg extra; see
+  benchmarks/README.md). ``--realmlp-hpo-steps`` sets the HPO's number of
+  random-search steps (pytabkit's default is 50).
 
 Every search has the same budget: ``--n-iter`` candidates x ``--cv`` folds,
 then a refit on the whole training set. All models sit in a pipeline after a
@@ -19,7 +30,8 @@ then a refit on the whole training set. All models sit in a pipeline after a
 and standard deviation over seeds, and the wall time of each contender.
 
     python benchmarks/tuning.py [--seeds 3] [--n-iter 10] [--cv 3] [--n-jobs 2]
-        [--datasets digits,fair,...] [--format text|rst] [--json out.json]
+        [--datasets digits,fair,...] [--contenders "skreg CV,sklearn tuned 20x5"]
+        [--format text|rst] [--json out.json]
 """
 
 import argparse
@@ -71,7 +83,23 @@ SKREG_SPACE = {
 }
 
 CONTENDERS = ["sklearn default", "sklearn tuned", "skreg default", "skreg auto",
-              "skreg tuned", "skreg tuned auto", "HistGradientBoosting"]
+              "skreg tuned", "skreg tuned auto", "HistGradientBoosting",
+              "sklearn tuned 20x5", "skreg CV", "RealMLP-TD", "RealMLP-HPO"]
+
+#: contenders that need an optional package, and that package
+OPTIONAL = {"RealMLP-TD": "pytabkit", "RealMLP-HPO": "pytabkit"}
+
+
+def _available(name):
+    mod = OPTIONAL.get(name)
+    if mod is None:
+        return True
+    try:
+        __import__(mod)
+    except ImportError:
+        print(f"  {name}: skipped, {mod} is not installed", file=sys.stderr)
+        return False
+    return True
 
 
 def _data(name):
@@ -89,7 +117,7 @@ def _space(space, prefix):
     return {f"{prefix}__{k}": v for k, v in space.items()}
 
 
-def contender(name, task, seed, n_iter, cv, n_jobs):
+def contender(name, task, seed, n_iter, cv, n_jobs, realmlp_hpo_steps=50):
     clf = task == "classification"
     sk = sknn.MLPClassifier if clf else sknn.MLPRegressor
     sr = skreg.MLPClassifier if clf else skreg.MLPRegressor
@@ -102,7 +130,21 @@ def contender(name, task, seed, n_iter, cv, n_jobs):
     if name == "HistGradientBoosting":
         hgb = HistGradientBoostingClassifier if clf else HistGradientBoostingRegressor
         return _pipe(hgb(random_state=seed))
-    if name == "sklearn tuned":
+    if name == "skreg CV":
+        cv_cls = skreg.MLPClassifierCV if clf else skreg.MLPRegressorCV
+        return _pipe(cv_cls(random_state=seed, n_jobs=n_jobs))
+    if name.startswith("RealMLP"):
+        import pytabkit
+
+        kind = ("Classifier" if clf else "Regressor")
+        if name == "RealMLP-TD":
+            return _pipe(getattr(pytabkit, f"RealMLP_TD_{kind}")(random_state=seed, device="cpu",
+                                                                 n_threads=n_jobs))
+        return _pipe(getattr(pytabkit, f"RealMLP_HPO_{kind}")(
+            random_state=seed, device="cpu", n_threads=n_jobs, n_hyperopt_steps=realmlp_hpo_steps))
+    if name == "sklearn tuned 20x5":
+        n_iter, cv = 20, 5
+    if name in ("sklearn tuned", "sklearn tuned 20x5"):
         est, space, prefix = sk(random_state=seed), SKLEARN_SPACE, "mlpclassifier" if clf else "mlpregressor"
     elif name == "skreg tuned":
         space = dict(SKREG_SPACE, learning_rate_init=loguniform(1e-4, 1e-1))
@@ -116,13 +158,14 @@ def contender(name, task, seed, n_iter, cv, n_jobs):
                               random_state=seed, n_jobs=n_jobs, error_score=np.nan)
 
 
-def run(datasets, seeds, n_iter, cv, n_jobs, contenders):
+def run(datasets, seeds, n_iter, cv, n_jobs, contenders, realmlp_hpo_steps=50):
+    contenders = [c for c in contenders if _available(c)]
     rows = []
     for dname in datasets:
         Xtr, Xte, ytr, yte, task = _data(dname)
         for seed in range(seeds):
             for cname in contenders:
-                est = contender(cname, task, seed, n_iter, cv, n_jobs)
+                est = contender(cname, task, seed, n_iter, cv, n_jobs, realmlp_hpo_steps)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     tic = time.perf_counter()
@@ -137,6 +180,12 @@ def run(datasets, seeds, n_iter, cv, n_jobs, contenders):
                            score=score, time=wall)
                 model = est.best_estimator_ if hasattr(est, "best_estimator_") else est
                 mlp = model[-1]
+                if hasattr(mlp, "best_estimator_"):  # skreg CV: the search is the last step
+                    row["best_params"] = {k: (v if isinstance(v, (str, int, float, bool, type(None)))
+                                              else str(v)) for k, v in mlp.best_params_.items()}
+                    row["rounds"] = dict(n_candidates=mlp.n_candidates_, n_resources=mlp.n_resources_,
+                                         round_times=mlp.round_times_, refit_time=mlp.refit_time_)
+                    mlp = mlp.best_estimator_
                 if hasattr(mlp, "learning_rate_"):
                     row["learning_rate_"] = mlp.learning_rate_
                 if hasattr(est, "best_params_"):
@@ -182,6 +231,7 @@ def main(argv=None):
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--datasets", default=",".join(DATASETS))
     p.add_argument("--contenders", default=",".join(CONTENDERS))
+    p.add_argument("--realmlp-hpo-steps", type=int, default=50)
     p.add_argument("--format", choices=["text", "rst"], default="text")
     p.add_argument("--json", default=None, help="write every run's record here")
     p.add_argument("--from-json", default=None, help="only print the table of saved records")
@@ -190,7 +240,7 @@ def main(argv=None):
         rows = json.load(open(args.from_json))
     else:
         rows = run(args.datasets.split(","), args.seeds, args.n_iter, args.cv, args.n_jobs,
-                   args.contenders.split(","))
+                   args.contenders.split(","), args.realmlp_hpo_steps)
         if args.json:
             with open(args.json, "w") as fh:
                 json.dump(rows, fh, indent=1)

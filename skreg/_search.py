@@ -26,7 +26,7 @@ from sklearn.experimental import enable_halving_search_cv  # noqa: F401, I001
 from sklearn.model_selection import HalvingRandomSearchCV
 
 from ._mlp import MLPClassifier, MLPRegressor
-from ._params import InvalidParameterError, check_int, check_real
+from ._params import InvalidParameterError, check_int, check_options, check_real
 
 __all__ = ["MLPClassifierCV", "MLPRegressorCV"]
 
@@ -91,7 +91,7 @@ class _Rounds:
             scores = np.asarray(results["mean_test_score"], dtype=float)[in_round]
             best = np.nanmax(scores) if np.isfinite(scores).any() else float("nan")
             print(f"[{self.name}] round {itr + 1}/{self.n_rounds}: {in_round.size} candidates "
-                  f"x {search.n_splits_} folds, max_iter={results['n_resources'][in_round[0]]}, "
+                  f"x {_n_splits(results)} folds, max_iter={results['n_resources'][in_round[0]]}, "
                   f"best score {best:.4f}, {self.ends[-1]:.1f} s", flush=True)
 
 
@@ -104,36 +104,52 @@ def _n_rounds(n_candidates, factor, max_resources, min_resources):
     return min(required, possible)
 
 
-def _best_index(results):
-    """The best candidate of the last round run (scikit-learn's rule for
-    halving searches: scores of earlier rounds used fewer epochs)."""
+def _n_splits(results):
+    """The number of folds, from the per-split columns of ``cv_results_``."""
+    return sum(1 for key in results if key.startswith("split") and key.endswith("_test_score"))
+
+
+def _candidate_key(params):
+    """A candidate's parameters without the resource (``max_iter``), as a
+    hashable key: the same candidate in every round it was scored."""
+    return repr(sorted((k, repr(v)) for k, v in params.items() if k != "max_iter"))
+
+
+def _best_index(results, refit_max_iter="best"):
+    """The row to refit. The configuration is the best of the last round run
+    (scikit-learn's rule for halving searches: scores of earlier rounds used
+    fewer epochs). With ``refit_max_iter='best'``, its number of epochs is
+    then the one of its rounds with the best mean score."""
     it = np.asarray(results["iter"])
+    scores = np.asarray(results["mean_test_score"], dtype=float)
     last = np.flatnonzero(it == it.max())
-    scores = np.asarray(results["mean_test_score"], dtype=float)[last]
-    if not np.isfinite(scores).any():
+    if not np.isfinite(scores[last]).any():
         raise ValueError(
             f"Every candidate of the last round failed to fit or score ({last.size} "
             "candidates); the errors were reported as FitFailedWarning. Check the data "
             "and param_distributions, or pass error_score='raise' to see the first error."
         )
-    return int(last[np.nanargmax(np.where(np.isfinite(scores), scores, np.nan))])
-
-
-#: Hidden sizes searched by default: one or two layers, 64 to 256 units
-_HIDDEN = [(64,), (128,), (256,), (64, 64), (128, 128), (256, 256)]
+    best = int(last[np.nanargmax(scores[last])])
+    if refit_max_iter == "last":
+        return best
+    key = _candidate_key(results["params"][best])
+    rows = [i for i, p in enumerate(results["params"]) if _candidate_key(p) == key]
+    path = np.where(np.isfinite(scores[rows]), scores[rows], -np.inf)
+    # strictly better only: on a tie the longer run (the later round) wins
+    return int(rows[len(rows) - 1 - int(np.argmax(path[::-1]))])
 
 
 def _default_space(classifier):
-    """The default search space (its evidence: docs/tuning.rst)."""
+    """The default search space; docs/tuning.rst gives the evidence for each
+    dimension (the same space serves both tasks)."""
     return {
-        "hidden_layer_sizes": list(_HIDDEN),
+        "hidden_layer_sizes": [(64,), (128,), (256,), (64, 64), (128, 128)],
         "activation": ["relu", "tanh"],
         "solver": ["adam", "adamw", "sgd", "rmsprop", "adagrad"],
-        "penalty": ["l2", "l1", "elasticnet"],
-        "alpha": loguniform(1e-7, 1e-2),
-        "init": ["auto", "he", "xavier"],
+        "penalty": ["l2", "elasticnet"],
+        "alpha": loguniform(1e-6, 1e-2),
         "lr_schedule": ["constant", "cosine", "onecycle", "step", "exponential"],
-        "dropout": [0.0, 0.1, 0.2],
+        "dropout": [0.0, 0.1, 0.2, 0.3],
         "batch_norm": [False, True],
     }
 
@@ -145,12 +161,13 @@ class _BaseMLPCV:
     _mlp_class = None  # MLPClassifier or MLPRegressor
 
     def __init__(self, estimator=None, *, param_distributions=None, n_candidates=27, factor=3,
-                 max_time=None, cv=5, scoring=None, n_jobs=None, random_state=None, verbose=0,
-                 error_score=np.nan, return_train_score=False):
+                 refit_max_iter="best", max_time=None, cv=5, scoring=None, n_jobs=None,
+                 random_state=None, verbose=0, error_score=np.nan, return_train_score=False):
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_candidates = n_candidates
         self.factor = factor
+        self.refit_max_iter = refit_max_iter
         self.max_time = max_time
         self.cv = cv
         self.scoring = scoring
@@ -188,6 +205,7 @@ class _BaseMLPCV:
     def _check_search_params(self, base):
         check_int("n_candidates", self.n_candidates, 1)
         check_int("factor", self.factor, 2)
+        check_options("refit_max_iter", self.refit_max_iter, ("best", "last"))
         if self.max_time is not None:
             check_real("max_time", self.max_time, 0, low_open=True)
         check_int("verbose", self.verbose, 0)
@@ -252,7 +270,7 @@ class _BaseMLPCV:
             base, space, n_candidates=self.n_candidates, factor=self.factor,
             resource="max_iter", max_resources=int(base.max_iter), min_resources="exhaust",
             cv=self.cv, scoring=self.scoring, refit=False, error_score=self.error_score,
-            return_train_score=self.return_train_score, random_state=rng,
+            return_train_score=self.return_train_score, random_state=self.random_state,
             n_jobs=self.n_jobs, verbose=max(self.verbose - 1, 0),
         )
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
@@ -275,10 +293,10 @@ class _BaseMLPCV:
                              for i in range(self.n_iterations_)]
         self.round_times_ = list(np.diff(np.r_[0.0, rounds.ends]))
         self.cv_results_ = results
-        self.best_index_ = _best_index(results)
+        self.best_index_ = _best_index(results, self.refit_max_iter)
         self.best_params_ = dict(results["params"][self.best_index_])
         self.best_score_ = float(results["mean_test_score"][self.best_index_])
-        self.n_splits_ = search.n_splits_
+        self.n_splits_ = _n_splits(results)
         tic = time.perf_counter()
         self.best_estimator_ = clone(base).set_params(**self.best_params_).fit(X, y, **fit_params)
         self.refit_time_ = time.perf_counter() - tic
@@ -335,7 +353,8 @@ _SHARED_DOC = """
     ``1/factor`` of them go on to the next round with ``factor`` times as
     many, and so on up to the estimator's ``max_iter``. The best candidate
     of the last round is then refitted on all the data and used for
-    prediction. Read more in :ref:`tuned-estimators`.
+    prediction, with the number of epochs at which it scored best. Read more
+    in :ref:`tuned-estimators`.
 
     Parameters
     ----------
@@ -360,6 +379,14 @@ _SHARED_DOC = """
     factor : int, default=3
         The ratio of the number of epochs between rounds, and of the
         candidates kept (``1/factor`` of them go on).
+
+    refit_max_iter : {{'best', 'last'}}, default='best'
+        The epochs of the refit. The configuration refitted is always the
+        best of the last round; 'best' refits it with the epochs of the
+        round where it scored best (so cross-validation also chooses how
+        long to train, which matters on small data, where the longest run
+        can overfit), 'last' with those of the last round (scikit-learn's
+        rule for halving searches). On a tie the longer run wins.
 
     max_time : float or None, default=None
         A wall-time budget in seconds for the search (the refit is not
@@ -403,11 +430,11 @@ _SHARED_DOC = """
         The best candidate, refitted on all the data.
 
     best_params_ : dict
-        Its parameters, including the ``max_iter`` it was scored with.
+        Its parameters, including the ``max_iter`` it was refitted with
+        (see ``refit_max_iter``).
 
     best_score_ : float
-        Its mean cross-validated score (with ``best_params_['max_iter']``
-        epochs).
+        Its mean cross-validated score with that ``max_iter``.
 
     best_index_ : int
         Its row in ``cv_results_``.

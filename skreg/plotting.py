@@ -15,7 +15,8 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["TrainingHistoryDisplay", "WeightDistributionDisplay", "LearningRateRangeDisplay"]
+__all__ = ["TrainingHistoryDisplay", "WeightDistributionDisplay", "LearningRateRangeDisplay",
+           "HalvingSearchDisplay"]
 
 
 def _import_pyplot(caller):
@@ -772,3 +773,155 @@ class LearningRateRangeDisplay:
                                smoothed_kw=smoothed_kw, suggestion_kw=suggestion_kw)
         disp.result = result
         return disp
+
+
+class HalvingSearchDisplay:
+    """The rounds of a successive-halving search: each candidate's
+    cross-validated score against the resource it was given.
+
+    Draws one faint line per candidate from round to round (it stops where
+    the candidate was eliminated), a point per evaluation, and the path of
+    the finally chosen candidate in colour, on a logarithmic resource axis
+    with the number of candidates of each round written above it. Works for
+    :class:`skreg.MLPClassifierCV` / :class:`skreg.MLPRegressorCV` (the
+    resource is ``max_iter``, the epochs) and for scikit-learn's
+    ``HalvingGridSearchCV`` / ``HalvingRandomSearchCV``.
+
+    Parameters
+    ----------
+    cv_results : dict
+        A halving search's ``cv_results_``: ``params``, ``iter``,
+        ``n_resources`` and ``mean_test_score``.
+    resource : str, default='max_iter'
+        The parameter the rounds grow (``'n_samples'`` grows no parameter).
+        Two rows are the same candidate when their parameters agree except
+        for this one.
+    best_index : int or None, default=None
+        The row of the chosen candidate, whose path is highlighted.
+    name : str or None, default=None
+        Title of the axes.
+
+    Attributes
+    ----------
+    paths : list of (ndarray, ndarray)
+        Resources and scores of each candidate, in the order first drawn.
+    candidate_lines_ : list of matplotlib Line2D
+    best_line_ : matplotlib Line2D or None
+    ax_, figure_ : matplotlib Axes and Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skreg import MLPClassifier, MLPClassifierCV
+    >>> from skreg.plotting import HalvingSearchDisplay
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> search = MLPClassifierCV(MLPClassifier(learning_rate_init="auto", max_iter=12),
+    ...                          n_candidates=4, factor=2, cv=3, random_state=0).fit(X, y)
+    >>> disp = HalvingSearchDisplay.from_estimator(search)
+    >>> len(disp.paths), [len(r) for r, _ in disp.paths]
+    (4, [3, 3, 2, 2])
+    >>> plt.close(disp.figure_)
+    """
+
+    def __init__(self, cv_results, *, resource="max_iter", best_index=None, name=None):
+        missing = [k for k in ("params", "iter", "n_resources", "mean_test_score")
+                   if k not in cv_results]
+        if missing:
+            raise ValueError(
+                f"cv_results lacks {missing}: it must be the cv_results_ of a halving "
+                "search (MLPClassifierCV, MLPRegressorCV, HalvingGridSearchCV or "
+                "HalvingRandomSearchCV)."
+            )
+        self.cv_results = cv_results
+        self.resource = resource
+        self.best_index = best_index
+        self.name = name
+        self._rows = {}  # candidate key -> its rows, in round order
+        for i, params in enumerate(cv_results["params"]):
+            key = repr(sorted((k, repr(v)) for k, v in params.items() if k != resource))
+            self._rows.setdefault(key, []).append(i)
+        res = np.asarray(cv_results["n_resources"], dtype=float)
+        score = np.asarray(cv_results["mean_test_score"], dtype=float)
+        self.paths = [(res[rows], score[rows]) for rows in self._rows.values()]
+
+    def plot(self, ax=None, *, candidate_kw=None, best_kw=None):
+        """Draw the rounds.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+            Where to draw; a new figure when None.
+        candidate_kw, best_kw : dict, default=None
+            Keyword arguments for ``Axes.plot`` of the candidates' paths and
+            of the chosen candidate's path.
+
+        Returns
+        -------
+        self : HalvingSearchDisplay
+        """
+        plt = _import_pyplot("HalvingSearchDisplay")
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(6, 4))
+        else:
+            fig = ax.figure
+        self.candidate_lines_ = []
+        best_rows = None
+        for rows, (res, score) in zip(self._rows.values(), self.paths):
+            if self.best_index is not None and self.best_index in rows:
+                best_rows = (res, score)
+            (line,) = ax.plot(res, score, **{"color": "0.55", "alpha": 0.6, "lw": 1,
+                                             "marker": "o", "ms": 3, **(candidate_kw or {})})
+            self.candidate_lines_.append(line)
+        self.best_line_ = None
+        if best_rows is not None:
+            (self.best_line_,) = ax.plot(*best_rows, **{
+                "color": "C3", "lw": 2.5, "marker": "o", "ms": 6, "label": "chosen candidate",
+                **(best_kw or {})})
+            ax.legend(loc="lower right", framealpha=0.9)
+        res = np.asarray(self.cv_results["n_resources"])
+        it = np.asarray(self.cv_results["iter"])
+        rounds = sorted(set(it.tolist()))
+        ticks = [res[it == r][0] for r in rounds]
+        ax.set_xscale("log")
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(t) for t in ticks])
+        ax.minorticks_off()
+        for r, t in zip(rounds, ticks):
+            ax.annotate(f"{int((it == r).sum())}", (t, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
+                        fontsize=8, color="0.3")
+        ax.set_xlabel(f"{self.resource} (resource of the round)")
+        ax.set_ylabel("mean cross-validated score")
+        ax.grid(True, alpha=0.3)
+        if self.name:
+            ax.set_title(self.name, pad=14)
+        self.ax_ = ax
+        self.figure_ = fig
+        return self
+
+    @classmethod
+    def from_estimator(cls, search, *, ax=None, name=None, **kwargs):
+        """Draw a fitted halving search.
+
+        Parameters
+        ----------
+        search : MLPClassifierCV, MLPRegressorCV or a fitted scikit-learn halving search
+        ax : matplotlib Axes or None, default=None
+        name : str or None, default=None
+        **kwargs
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : HalvingSearchDisplay
+        """
+        check_is_fitted(search, "cv_results_")
+        resource = getattr(search, "resource", "max_iter")
+        disp = cls(search.cv_results_, resource=resource,
+                   best_index=getattr(search, "best_index_", None), name=name)
+        return disp.plot(ax=ax, **kwargs)

@@ -88,16 +88,60 @@ def test_the_best_third_goes_on(fitted):
         assert got == expected
 
 
-def test_best_is_the_last_round_winner_and_its_cv_score(fitted, clf_data):
+def test_same_search_as_sklearns_halving_search(fitted, clf_data):
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    X, y = clf_data
+    ref = HalvingRandomSearchCV(clone(fitted.estimator), SPACE, n_candidates=9, factor=3,
+                                resource="max_iter", max_resources=18,
+                                min_resources="exhaust", cv=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref.fit(X, y)
+    assert fitted.cv_results_["params"] == ref.cv_results_["params"]
+    np.testing.assert_array_equal(fitted.cv_results_["mean_test_score"],
+                                  ref.cv_results_["mean_test_score"])
+    last = _clf(refit_max_iter="last").fit(X, y)
+    assert last.best_index_ == ref.best_index_
+    assert last.best_params_ == ref.best_params_
+
+
+def test_refit_epochs_are_the_best_of_the_winners_path(fitted, clf_data):
     X, y = clf_data
     r = fitted.cv_results_
-    last = np.flatnonzero(np.asarray(r["iter"]) == fitted.n_iterations_ - 1)
-    assert fitted.best_index_ == last[np.argmax(np.asarray(r["mean_test_score"])[last])]
-    assert fitted.best_params_ == r["params"][fitted.best_index_]
-    # an independent cross-validation of the same configuration
+    scores = np.asarray(r["mean_test_score"])
+    it = np.asarray(r["iter"])
+    last = np.flatnonzero(it == fitted.n_iterations_ - 1)
+    winner = r["params"][last[np.argmax(scores[last])]]
+    same = [i for i, p in enumerate(r["params"])
+            if {k: v for k, v in p.items() if k != "max_iter"}
+            == {k: v for k, v in winner.items() if k != "max_iter"}]
+    assert len(same) == fitted.n_iterations_  # the winner was in every round
+    top = max(scores[same])
+    expected = max(i for i in same if scores[i] == top)  # a tie goes to the longer run
+    assert fitted.best_index_ == expected
+    assert fitted.best_params_ == r["params"][expected]
+    # an independent cross-validation of the refitted configuration
     est = clone(fitted.estimator).set_params(**fitted.best_params_)
-    scores = cross_val_score(est, X, y, cv=StratifiedKFold(3))
-    assert fitted.best_score_ == pytest.approx(scores.mean(), abs=1e-12)
+    cv_scores = cross_val_score(est, X, y, cv=StratifiedKFold(3))
+    assert fitted.best_score_ == pytest.approx(cv_scores.mean(), abs=1e-12)
+
+
+def test_shorter_run_is_refitted_when_it_scored_better():
+    from skreg._search import _best_index
+
+    # candidate a: rounds 0-2; its 6-epoch run scored best; b left after round 0
+    results = {
+        "iter": np.array([0, 0, 1, 2]),
+        "params": [dict(a=1, max_iter=2), dict(a=2, max_iter=2), dict(a=1, max_iter=6),
+                   dict(a=1, max_iter=18)],
+        "mean_test_score": np.array([0.5, 0.9, 0.8, 0.7]),
+    }
+    assert _best_index(results, "best") == 2
+    assert _best_index(results, "last") == 3
+    results["mean_test_score"] = np.array([0.5, 0.4, 0.7, 0.7])
+    assert _best_index(results, "best") == 3
 
 
 def test_refit_is_a_plain_fit_of_the_best_configuration(fitted, clf_data):
@@ -303,6 +347,7 @@ def test_unfitted_raises():
     (dict(n_candidates=0), r"n_candidates must be >= 1, got 0"),
     (dict(n_candidates=2.5), r"n_candidates must be an int"),
     (dict(factor=1), r"factor must be >= 2, got 1"),
+    (dict(refit_max_iter="all"), r"refit_max_iter must be one of 'best', 'last'; got 'all'"),
     (dict(max_time=0), r"max_time must be a finite number in \(0, inf\]"),
     (dict(max_time="1m"), r"max_time must be a real number"),
     (dict(verbose=-1), r"verbose must be >= 0"),
@@ -372,3 +417,53 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
+
+
+# --------------------------------------------------------------- the display
+def test_display_draws_each_candidates_path(fitted):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skreg.plotting import HalvingSearchDisplay
+
+    disp = HalvingSearchDisplay.from_estimator(fitted)
+    r = fitted.cv_results_
+    # a candidate is its parameters without max_iter: 9 paths of 1, 1 or 3 points
+    assert len(disp.paths) == 9 == len(disp.candidate_lines_)
+    assert sorted(len(res) for res, _ in disp.paths) == [1] * 6 + [2] * 2 + [3]
+    best = fitted.best_params_
+    same = [i for i, p in enumerate(r["params"])
+            if {k: v for k, v in p.items() if k != "max_iter"}
+            == {k: v for k, v in best.items() if k != "max_iter"}]
+    np.testing.assert_array_equal(disp.best_line_.get_xdata(), np.asarray(r["n_resources"])[same])
+    np.testing.assert_array_equal(disp.best_line_.get_ydata(),
+                                  np.asarray(r["mean_test_score"])[same])
+    assert [t.get_text() for t in disp.ax_.texts] == ["9", "3", "1"]
+    assert list(disp.ax_.get_xticks()) == [2, 6, 18]
+    plt.close(disp.figure_)
+
+
+def test_display_reads_sklearn_halving_searches(clf_data):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
+
+    from skreg.plotting import HalvingSearchDisplay
+
+    X, y = clf_data
+    grid = {"alpha": [1e-5, 1e-3, 1e-1], "hidden_layer_sizes": [(4,), (8,), (16,)]}
+    search = HalvingGridSearchCV(MLPClassifier(max_iter=10, random_state=0), grid, cv=2,
+                                 factor=3, min_resources=40, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    disp = HalvingSearchDisplay.from_estimator(search)
+    # the resource is the number of samples: same parameters in every round
+    assert len(disp.paths) == 9
+    assert max(len(res) for res, _ in disp.paths) == search.n_iterations_
+    with pytest.raises(ValueError, match=r"cv_results lacks \['iter', 'n_resources'\]"):
+        HalvingSearchDisplay({"params": [], "mean_test_score": []})
+    plt.close("all")
