@@ -23,10 +23,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 # the one place that touches scikit-learn's experimental halving search
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401, I001
-from sklearn.model_selection import HalvingRandomSearchCV
+from sklearn.model_selection import HalvingRandomSearchCV, ParameterSampler
 
 from ._mlp import MLPClassifier, MLPRegressor
-from ._params import InvalidParameterError, check_int, check_options, check_real
+from ._params import InvalidParameterError, check_bool, check_int, check_options, check_real
 
 __all__ = ["MLPClassifierCV", "MLPRegressorCV"]
 
@@ -59,6 +59,15 @@ class _HalvingSearch(HalvingRandomSearchCV):
 
         extra = {} if callback_ctx is None else {"callback_ctx": callback_ctx}
         super()._run_search(evaluate, **extra)
+
+    def _generate_candidate_params(self):
+        # as scikit-learn draws them; with _try_estimator, the estimator as
+        # given ({}: nothing drawn) comes first, in place of the last draw
+        first = [{}] if self._try_estimator else []
+        n_draws = self.n_candidates - len(first)
+        drawn = ParameterSampler(self.param_distributions, n_draws,
+                                 random_state=self.random_state) if n_draws else []
+        return first + list(drawn)
 
 
 class _Rounds:
@@ -161,12 +170,13 @@ class _BaseMLPCV:
     _mlp_class = None  # MLPClassifier or MLPRegressor
 
     def __init__(self, estimator=None, *, param_distributions=None, n_candidates=27, factor=3,
-                 refit_max_iter="best", max_time=None, cv=5, scoring=None, n_jobs=None,
+                 try_estimator=True, refit_max_iter="best", max_time=None, cv=5, scoring=None, n_jobs=None,
                  random_state=None, verbose=0, error_score=np.nan, return_train_score=False):
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_candidates = n_candidates
         self.factor = factor
+        self.try_estimator = try_estimator
         self.refit_max_iter = refit_max_iter
         self.max_time = max_time
         self.cv = cv
@@ -205,6 +215,7 @@ class _BaseMLPCV:
     def _check_search_params(self, base):
         check_int("n_candidates", self.n_candidates, 1)
         check_int("factor", self.factor, 2)
+        check_bool("try_estimator", self.try_estimator)
         check_options("refit_max_iter", self.refit_max_iter, ("best", "last"))
         if self.max_time is not None:
             check_real("max_time", self.max_time, 0, low_open=True)
@@ -274,6 +285,7 @@ class _BaseMLPCV:
             n_jobs=self.n_jobs, verbose=max(self.verbose - 1, 0),
         )
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        search._try_estimator = self.try_estimator
         rounds = search._round_hook = _Rounds(type(self).__name__, self.max_time, self.verbose)
         with warnings.catch_warnings():
             # the early rounds stop candidates before they converge, by design
@@ -379,6 +391,13 @@ _SHARED_DOC = """
     factor : int, default=3
         The ratio of the number of epochs between rounds, and of the
         candidates kept (``1/factor`` of them go on).
+
+    try_estimator : bool, default=True
+        Whether the first candidate is the estimator itself, with nothing
+        drawn (then ``n_candidates - 1`` are drawn). Trying the default
+        configuration first, as SMAC and auto-sklearn do, means the search
+        compares every draw with it: it can lose to the defaults only on
+        cross-validation noise, not for want of trying them.
 
     refit_max_iter : {{'best', 'last'}}, default='best'
         The epochs of the refit. The configuration refitted is always the

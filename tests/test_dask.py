@@ -129,3 +129,36 @@ def test_grid_search_on_workers_matches_local_search(client):
     assert remote.best_params_ == local.best_params_
     np.testing.assert_allclose(remote.predict_proba(X), local.predict_proba(X),
                                rtol=1e-10, atol=1e-12)
+
+
+def test_mlp_cv_search_runs_on_the_workers(client, tmp_path):
+    from skreg import MLPClassifierCV
+
+    X, y = _data()
+    X = StandardScaler().fit_transform(X)
+    worker_pids = set(client.run(os.getpid).values())
+    marks = str(tmp_path)
+
+    def scorer(est, X_, y_):  # accuracy, and a file named after the scoring process
+        open(os.path.join(marks, str(os.getpid())), "a").close()
+        return float(np.mean(est.predict(X_) == y_))
+
+    def search(n_jobs):
+        return MLPClassifierCV(MLPClassifier(learning_rate_init="auto", max_iter=9,
+                                             random_state=0),
+                               param_distributions={"alpha": [1e-5, 1e-3, 1e-1],
+                                                    "hidden_layer_sizes": [(8,), (16,)]},
+                               n_candidates=6, factor=3, cv=StratifiedKFold(3),
+                               scoring=scorer, n_jobs=n_jobs, random_state=0)
+
+    with joblib.parallel_config(backend="dask", client=client):
+        remote = search(-1).fit(X, y)
+    scored_in = {int(p) for p in os.listdir(marks)}
+    assert scored_in and scored_in <= worker_pids
+    with threadpool_limits(limits=1):
+        local = search(1).fit(X, y)
+    assert remote.cv_results_["params"] == local.cv_results_["params"]
+    np.testing.assert_allclose(remote.cv_results_["mean_test_score"],
+                               local.cv_results_["mean_test_score"], rtol=1e-10, atol=1e-12)
+    assert remote.n_candidates_ == local.n_candidates_ == [6, 2]
+    assert remote.best_params_ == local.best_params_

@@ -45,6 +45,7 @@ def clf_data():
 
 def _clf(**kw):
     base = MLPClassifier(learning_rate_init="auto", max_iter=18, random_state=0)
+    kw = {"try_estimator": False, **kw}
     return MLPClassifierCV(base, param_distributions=SPACE, n_candidates=9, factor=3, cv=3,
                            random_state=0, **kw)
 
@@ -105,6 +106,21 @@ def test_same_search_as_sklearns_halving_search(fitted, clf_data):
     last = _clf(refit_max_iter="last").fit(X, y)
     assert last.best_index_ == ref.best_index_
     assert last.best_params_ == ref.best_params_
+
+
+def test_the_estimator_itself_is_the_first_candidate(fitted, clf_data):
+    X, y = clf_data
+    est = _clf(try_estimator=True).fit(X, y)
+    r = est.cv_results_
+    assert r["params"][0] == {"max_iter": 2}  # nothing drawn but the resource
+    assert r["param_alpha"].mask[0] and not r["param_alpha"].mask[1:9].any()
+    # then the first 8 of the draws the search makes without it
+    assert r["params"][1:9] == fitted.cv_results_["params"][:8]
+    # its score is the cross-validated score of the estimator as given
+    ref = cross_val_score(clone(est.estimator).set_params(max_iter=2), X, y,
+                          cv=StratifiedKFold(3))
+    assert r["mean_test_score"][0] == pytest.approx(ref.mean(), abs=1e-12)
+    assert MLPClassifierCV().try_estimator is True
 
 
 def test_refit_epochs_are_the_best_of_the_winners_path(fitted, clf_data):
@@ -347,6 +363,7 @@ def test_unfitted_raises():
     (dict(n_candidates=0), r"n_candidates must be >= 1, got 0"),
     (dict(n_candidates=2.5), r"n_candidates must be an int"),
     (dict(factor=1), r"factor must be >= 2, got 1"),
+    (dict(try_estimator="yes"), r"try_estimator must be a bool"),
     (dict(refit_max_iter="all"), r"refit_max_iter must be one of 'best', 'last'; got 'all'"),
     (dict(max_time=0), r"max_time must be a finite number in \(0, inf\]"),
     (dict(max_time="1m"), r"max_time must be a real number"),
@@ -377,7 +394,7 @@ def test_all_candidates_failing_is_an_error(clf_data):
     bad = dict(SPACE, momentum=[2.0])  # invalid for every candidate
     est = MLPClassifierCV(MLPClassifier(learning_rate_init="auto", max_iter=4, solver="sgd"),
                           param_distributions=dict(bad, solver=["sgd"]), n_candidates=2,
-                          factor=2, cv=2)
+                          factor=2, cv=2, try_estimator=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match="fail"):
