@@ -27,6 +27,7 @@ def test_docstring_examples(name):
 
 def test_the_public_classes_have_examples():
     finder = doctest.DocTestFinder()
-    for cls in (skreg.MLPClassifier, skreg.MLPRegressor):
+    for cls in (skreg.MLPClassifier, skreg.MLPRegressor, skreg.MLPClassifierCV,
+                skreg.MLPRegressorCV):
         examples = sum(len(t.examples) for t in finder.find(cls, cls.__name__))
         assert examples >= 3, cls
