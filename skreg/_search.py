@@ -99,7 +99,8 @@ class _Rounds:
             in_round = np.flatnonzero(np.asarray(results["iter"]) == itr)
             scores = np.asarray(results["mean_test_score"], dtype=float)[in_round]
             best = np.nanmax(scores) if np.isfinite(scores).any() else float("nan")
-            print(f"[{self.name}] round {itr + 1}/{self.n_rounds}: {in_round.size} candidates "
+            print(f"[{self.name}] round {itr + 1}/{self.n_rounds}: {in_round.size} "
+                  f"candidate{'' if in_round.size == 1 else 's'} "
                   f"x {_n_splits(results)} folds, max_iter={results['n_resources'][in_round[0]]}, "
                   f"best score {best:.4f}, {self.ends[-1]:.1f} s", flush=True)
 
@@ -386,7 +387,8 @@ _SHARED_DOC = """
         :meth:`default_param_distributions`.
 
     n_candidates : int, default=27
-        The number of candidates drawn for the first round.
+        The number of candidates of the first round, the estimator itself
+        included when ``try_estimator`` is True.
 
     factor : int, default=3
         The ratio of the number of epochs between rounds, and of the
@@ -490,7 +492,7 @@ _SHARED_DOC = """
     n_features_in_ : int
         The number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Their names, when X has string column names.
 """
 
