@@ -9,6 +9,7 @@ interface around the refitted network.
 """
 
 import math
+import threading
 import time
 import warnings
 
@@ -29,6 +30,8 @@ from ._mlp import MLPClassifier, MLPRegressor
 from ._params import InvalidParameterError, check_bool, check_int, check_options, check_real
 
 __all__ = ["MLPClassifierCV", "MLPRegressorCV"]
+
+_FILTERS_LOCK = threading.Lock()
 
 
 class _OutOfTime(Exception):
@@ -288,8 +291,10 @@ class _BaseMLPCV:
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
         search._try_estimator = self.try_estimator
         rounds = search._round_hook = _Rounds(type(self).__name__, self.max_time, self.verbose)
-        with warnings.catch_warnings():
-            # the early rounds stop candidates before they converge, by design
+        # the early rounds stop candidates before they converge, by design.
+        # warnings.filters is process-wide: the lock keeps two searches in
+        # different threads from restoring each other's filters out of order
+        with _FILTERS_LOCK, warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=ConvergenceWarning)
             try:
                 search.fit(X, y, **fit_params)

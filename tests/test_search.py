@@ -296,6 +296,28 @@ def test_only_the_refit_may_warn_about_convergence(clf_data):
         clone(est.estimator).set_params(**est.cv_results_["params"][0]).fit(X, y)
 
 
+def test_searches_in_threads_leave_the_warning_filters_alone(fitted, clf_data):
+    import threading
+
+    X, y = clf_data
+    before = list(warnings.filters)
+    out = [None, None]
+
+    def work(i):
+        out[i] = _clf().fit(X, y)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert warnings.filters == before
+    for est in out:
+        np.testing.assert_array_equal(est.cv_results_["mean_test_score"],
+                                      fitted.cv_results_["mean_test_score"])
+        np.testing.assert_array_equal(est.predict_proba(X), fitted.predict_proba(X))
+
+
 def test_sample_weight_reaches_candidates_and_refit(clf_data):
     X, y = clf_data
     w = np.where(y == 0, 3.0, 1.0)
