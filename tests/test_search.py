@@ -508,3 +508,21 @@ def test_display_reads_sklearn_halving_searches(clf_data):
     with pytest.raises(ValueError, match=r"cv_results lacks \['iter', 'n_resources'\]"):
         HalvingSearchDisplay({"params": [], "mean_test_score": []})
     plt.close("all")
+
+
+def test_skops_round_trip_trusts_only_skreg_types(clf_data):
+    sio = pytest.importorskip("skops.io")
+    X, y = clf_data
+    # a space of lists: a scipy distribution passed by the user would be one
+    # more type to trust (it is a constructor parameter, kept as passed)
+    est = _clf().set_params(param_distributions={"alpha": [1e-5, 1e-2],
+                                                 "solver": ["adam", "sgd"]}, n_candidates=4)
+    est.fit(X, y)
+    data = sio.dumps(est)
+    untrusted = sio.get_untrusted_types(data=data)
+    # numpy (masked) arrays, dicts and lists of cv_results_ are skops' own types
+    assert all(t.startswith("skreg.") for t in untrusted), untrusted
+    assert "skreg._search.MLPClassifierCV" in untrusted
+    back = sio.loads(data, trusted=untrusted)
+    np.testing.assert_array_equal(back.predict_proba(X), est.predict_proba(X))
+    assert back.best_params_ == est.best_params_
