@@ -152,7 +152,7 @@ def _best_index(results, refit_max_iter="best"):
     return int(rows[len(rows) - 1 - int(np.argmax(path[::-1]))])
 
 
-def _default_space(classifier):
+def _default_space():
     """The default search space; docs/tuning.rst gives the evidence for each
     dimension (the same space serves both tasks)."""
     return {
@@ -174,8 +174,9 @@ class _BaseMLPCV:
     _mlp_class = None  # MLPClassifier or MLPRegressor
 
     def __init__(self, estimator=None, *, param_distributions=None, n_candidates=27, factor=3,
-                 try_estimator=True, refit_max_iter="best", max_time=None, cv=5, scoring=None, n_jobs=None,
-                 random_state=None, verbose=0, error_score=np.nan, return_train_score=False):
+                 try_estimator=True, refit_max_iter="best", max_time=None, cv=5,
+                 scoring=None, n_jobs=None, random_state=None, verbose=0,
+                 error_score=np.nan, return_train_score=False):
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_candidates = n_candidates
@@ -201,7 +202,7 @@ class _BaseMLPCV:
             A new dict (safe to modify) in scikit-learn's format: lists are
             sampled uniformly, distributions through their ``rvs`` method.
         """
-        return _default_space(cls._mlp_class is MLPClassifier)
+        return _default_space()
 
     # ---------------------------------------------------------------- checks
     def _base_estimator(self):
@@ -223,7 +224,8 @@ class _BaseMLPCV:
         check_options("refit_max_iter", self.refit_max_iter, ("best", "last"))
         if self.max_time is not None:
             check_real("max_time", self.max_time, 0, low_open=True)
-        check_int("verbose", self.verbose, 0)
+        if not isinstance(self.verbose, (bool, np.bool_)):  # True/False as in MLP*
+            check_int("verbose", self.verbose, 0)
         space = self.param_distributions
         spaces = [] if space is None else space if isinstance(space, list) and space else [space]
         for s in spaces:
@@ -286,7 +288,7 @@ class _BaseMLPCV:
             resource="max_iter", max_resources=int(base.max_iter), min_resources="exhaust",
             cv=self.cv, scoring=self.scoring, refit=False, error_score=self.error_score,
             return_train_score=self.return_train_score, random_state=self.random_state,
-            n_jobs=self.n_jobs, verbose=max(self.verbose - 1, 0),
+            n_jobs=self.n_jobs, verbose=max(int(self.verbose) - 1, 0),
         )
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
         search._try_estimator = self.try_estimator
@@ -298,26 +300,31 @@ class _BaseMLPCV:
             warnings.filterwarnings("ignore", category=ConvergenceWarning)
             try:
                 search.fit(X, y, **fit_params)
-                results = search.cv_results_
-                self.budget_exhausted_ = False
+                results, exhausted = search.cv_results_, False
             except _OutOfTime as stop:
-                results = stop.results
-                self.budget_exhausted_ = True
-        self.search_time_ = rounds.ends[-1]
-        iters = np.asarray(results["iter"])
-        self.n_iterations_ = int(iters.max()) + 1
-        self.n_candidates_ = [int((iters == i).sum()) for i in range(self.n_iterations_)]
-        self.n_resources_ = [int(np.asarray(results["n_resources"])[iters == i][0])
-                             for i in range(self.n_iterations_)]
-        self.round_times_ = list(np.diff(np.r_[0.0, rounds.ends]))
-        self.cv_results_ = results
-        self.best_index_ = _best_index(results, self.refit_max_iter)
-        self.best_params_ = dict(results["params"][self.best_index_])
-        self.best_score_ = float(results["mean_test_score"][self.best_index_])
-        self.n_splits_ = _n_splits(results)
+                results, exhausted = stop.results, True
+        best = _best_index(results, self.refit_max_iter)
+        best_params = dict(results["params"][best])
         tic = time.perf_counter()
-        self.best_estimator_ = clone(base).set_params(**self.best_params_).fit(X, y, **fit_params)
-        self.refit_time_ = time.perf_counter() - tic
+        refitted = clone(base).set_params(**best_params).fit(X, y, **fit_params)
+        refit_time = time.perf_counter() - tic
+        # only now, with every step done, does the estimator change
+        iters = np.asarray(results["iter"])
+        rounds_run = range(int(iters.max()) + 1)
+        self.cv_results_ = results
+        self.best_index_ = best
+        self.best_params_ = best_params
+        self.best_score_ = float(results["mean_test_score"][best])
+        self.best_estimator_ = refitted
+        self.n_iterations_ = len(rounds_run)
+        self.n_candidates_ = [int((iters == i).sum()) for i in rounds_run]
+        self.n_resources_ = [int(np.asarray(results["n_resources"])[iters == i][0])
+                             for i in rounds_run]
+        self.round_times_ = [float(t) for t in np.diff(np.r_[0.0, rounds.ends])]
+        self.search_time_ = rounds.ends[-1]
+        self.refit_time_ = refit_time
+        self.budget_exhausted_ = exhausted
+        self.n_splits_ = _n_splits(results)
         if self.verbose:
             print(f"[{type(self).__name__}] refit of the best candidate "
                   f"(score {self.best_score_:.4f}): {self.refit_time_:.1f} s", flush=True)

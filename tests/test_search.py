@@ -391,6 +391,7 @@ def test_unfitted_raises():
     (dict(max_time=0), r"max_time must be a finite number in \(0, inf\]"),
     (dict(max_time="1m"), r"max_time must be a real number"),
     (dict(verbose=-1), r"verbose must be >= 0"),
+    (dict(verbose=1.5), r"verbose must be an int"),
     (dict(scoring=["accuracy", "f1"]), r"scoring must be a single scorer"),
     (dict(estimator=MLPClassifier(max_iter=2)), r"estimator\.max_iter must be >= 3, got 2"),
 ])
@@ -422,7 +423,31 @@ def test_all_candidates_failing_is_an_error(clf_data):
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match="fail"):
             est.fit(X, y)
-    assert not hasattr(est, "best_estimator_")
+    # nothing of a search that failed is left on the estimator
+    assert not [a for a in vars(est) if a.endswith("_") and a not in ("n_features_in_",)]
+
+
+def test_a_failed_refit_leaves_the_previous_fit_intact(fitted, clf_data, monkeypatch):
+    X, y = clf_data
+    est = pickle.loads(pickle.dumps(fitted))
+    before = pickle.dumps(est)
+
+    real_fit = MLPClassifier.fit
+
+    def fit(self, X_, *a, **k):  # the candidates fit on folds; the refit on all rows
+        if len(X_) == len(X):
+            raise RuntimeError("refit failed")
+        return real_fit(self, X_, *a, **k)
+
+    est.set_params(n_candidates=3)
+    monkeypatch.setattr(MLPClassifier, "fit", fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="refit failed"):
+            est.fit(X, y)
+    monkeypatch.undo()
+    est.set_params(n_candidates=9)
+    assert pickle.dumps(est) == before
 
 
 def test_users_arrays_are_untouched(clf_data):
