@@ -158,6 +158,12 @@ def contender(name, task, seed, n_iter, cv, n_jobs, realmlp_hpo_steps=50):
                               random_state=seed, n_jobs=n_jobs, error_score=np.nan)
 
 
+def _plain(params):
+    """Parameters as JSON can hold them (tuples and numpy scalars as strings)."""
+    return {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+            for k, v in params.items()}
+
+
 def run(datasets, seeds, n_iter, cv, n_jobs, contenders, realmlp_hpo_steps=50):
     contenders = [c for c in contenders if _available(c)]
     rows = []
@@ -181,16 +187,15 @@ def run(datasets, seeds, n_iter, cv, n_jobs, contenders, realmlp_hpo_steps=50):
                 model = est.best_estimator_ if hasattr(est, "best_estimator_") else est
                 mlp = model[-1]
                 if hasattr(mlp, "best_estimator_"):  # skreg CV: the search is the last step
-                    row["best_params"] = {k: (v if isinstance(v, (str, int, float, bool, type(None)))
-                                              else str(v)) for k, v in mlp.best_params_.items()}
+                    row["best_params"] = _plain(mlp.best_params_)
                     row["rounds"] = dict(n_candidates=mlp.n_candidates_, n_resources=mlp.n_resources_,
                                          round_times=mlp.round_times_, refit_time=mlp.refit_time_)
                     mlp = mlp.best_estimator_
                 if hasattr(mlp, "learning_rate_"):
                     row["learning_rate_"] = mlp.learning_rate_
                 if hasattr(est, "best_params_"):
-                    row["best_params"] = {k.split("__", 1)[1]: (v if isinstance(v, (str, int, float, bool, type(None))) else str(v))
-                                          for k, v in est.best_params_.items()}
+                    row["best_params"] = _plain({k.split("__", 1)[1]: v
+                                                 for k, v in est.best_params_.items()})
                 rows.append(row)
                 print(f"  {dname:>13} seed {seed} {cname:>20}: {score:.4f} ({wall:.1f} s)",
                       file=sys.stderr, flush=True)

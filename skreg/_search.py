@@ -35,12 +35,8 @@ _FILTERS_LOCK = threading.Lock()
 
 
 class _OutOfTime(Exception):
-    """Raised between rounds when the next round would overrun ``max_time``;
-    carries the search results so far."""
-
-    def __init__(self, results):
-        super().__init__("max_time reached")
-        self.results = results
+    """Raised between rounds when the next round would overrun ``max_time``
+    (the results so far are the hook's ``results``)."""
 
 
 class _HalvingSearch(HalvingRandomSearchCV):
@@ -92,7 +88,7 @@ class _Rounds:
             # the estimate of the next
             last = self.ends[-1] - (self.ends[-2] if len(self.ends) > 1 else 0.0)
             if self.ends[-1] + last > self.max_time:
-                raise _OutOfTime(self.results)
+                raise _OutOfTime
 
     def after(self, search, results):
         self.results = results
@@ -122,10 +118,10 @@ def _n_splits(results):
     return sum(1 for key in results if key.startswith("split") and key.endswith("_test_score"))
 
 
-def _candidate_key(params):
-    """A candidate's parameters without the resource (``max_iter``), as a
-    hashable key: the same candidate in every round it was scored."""
-    return repr(sorted((k, repr(v)) for k, v in params.items() if k != "max_iter"))
+def _candidate_key(params, resource="max_iter"):
+    """A candidate's parameters without the resource, as a hashable key: the
+    same candidate in every round it was scored."""
+    return repr(sorted((k, repr(v)) for k, v in params.items() if k != resource))
 
 
 def _best_index(results, refit_max_iter="best"):
@@ -301,8 +297,8 @@ class _BaseMLPCV:
             try:
                 search.fit(X, y, **fit_params)
                 results, exhausted = search.cv_results_, False
-            except _OutOfTime as stop:
-                results, exhausted = stop.results, True
+            except _OutOfTime:
+                results, exhausted = rounds.results, True
         best = _best_index(results, self.refit_max_iter)
         best_params = dict(results["params"][best])
         tic = time.perf_counter()

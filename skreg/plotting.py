@@ -841,10 +841,11 @@ class HalvingSearchDisplay:
         self.resource = resource
         self.best_index = best_index
         self.name = name
+        from ._search import _candidate_key
+
         self._rows = {}  # candidate key -> its rows, in round order
         for i, params in enumerate(cv_results["params"]):
-            key = repr(sorted((k, repr(v)) for k, v in params.items() if k != resource))
-            self._rows.setdefault(key, []).append(i)
+            self._rows.setdefault(_candidate_key(params, resource), []).append(i)
         res = np.asarray(cv_results["n_resources"], dtype=float)
         score = np.asarray(cv_results["mean_test_score"], dtype=float)
         self.paths = [(res[rows], score[rows]) for rows in self._rows.values()]
