@@ -27,6 +27,7 @@ from . import optimizers as _opt
 from . import schedules as _sched
 from ._lbfgs import minimize_lbfgs
 from ._network import Network, Params
+from ._threads import blas_threads_for
 from ._params import InvalidParameterError, check_bool, check_int, check_options, check_real
 from ._range_test import DEFAULTS as _RANGE_TEST_DEFAULTS
 from ._range_test import RangeTestDone, run_range_test
@@ -64,31 +65,18 @@ def _overflow_as_value_error():
         raise ValueError(f"X or y holds a number too large for a float: {exc}") from None
 
 
-#: below this many multiply-adds per mini-batch in the largest layer, BLAS runs
-#: single-threaded: thread start-up costs more than it saves, and on a busy
-#: machine extra threads made small networks up to ten times slower (measured)
-_SINGLE_THREAD_BELOW = 4_000_000
-
-
 @contextlib.contextmanager
 def _blas_threads_for(est):
-    """Limit BLAS to one thread while fitting a small network; restored after
-    (shared by concurrent fits: see skreg._threads)."""
+    """BLAS threads for fitting ``est`` (see skreg._threads.blas_threads_for)."""
     try:
         width = max(est._hidden_sizes(), default=1)
     except (TypeError, ValueError):  # invalid: _check_params reports it
         width = 1
     if isinstance(est.solver, str) and est.solver == "lbfgs":
-        small = False  # full-batch products: let BLAS decide
+        batch = None  # full-batch products: let BLAS decide
     else:
         batch = est.batch_size if isinstance(est.batch_size, numbers.Integral) else 200
-        small = batch * width * width < _SINGLE_THREAD_BELOW
-    if not small:
-        yield
-        return
-    from ._threads import single_blas_thread
-
-    with single_blas_thread():
+    with blas_threads_for(width, batch):
         yield
 
 

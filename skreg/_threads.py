@@ -39,6 +39,11 @@ import contextlib
 import os
 import threading
 
+#: below this many multiply-adds per mini-batch in the largest layer, BLAS runs
+#: single-threaded: thread start-up costs more than it saves, and on a busy
+#: machine extra threads made small networks up to ten times slower (measured)
+_SINGLE_THREAD_BELOW = 4_000_000
+
 #: the environment variable that turns skreg's BLAS thread management off
 ENV_VAR = "SKREG_BLAS_THREADS"
 _ON = ("", "auto")
@@ -188,4 +193,16 @@ def single_blas_thread():
         yield
         return
     with _LIMITER.limit():
+        yield
+
+
+@contextlib.contextmanager
+def blas_threads_for(width, batch_size):
+    """One BLAS thread while fitting a network whose widest layer has
+    ``width`` units with mini-batches of ``batch_size`` rows (``None``: full
+    batch, where BLAS decides); restored after (shared by concurrent fits)."""
+    if batch_size is None or batch_size * width * width >= _SINGLE_THREAD_BELOW:
+        yield
+        return
+    with single_blas_thread():
         yield

@@ -27,7 +27,7 @@ from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limi
 
 from skreg import MLPClassifier, MLPRegressor
 from skreg import _threads
-from skreg._mlp import _SINGLE_THREAD_BELOW
+from skreg._threads import _SINGLE_THREAD_BELOW
 from skreg.optimizers import Adam
 
 TIMEOUT = 60  # seconds: a deadlock fails the test instead of hanging it
