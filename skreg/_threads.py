@@ -17,9 +17,20 @@ once share one setting. They share it through one reference-counted limiter:
   a library call) is theirs and stays.
 
 So whatever the interleaving of fits, the process ends with the settings it
-had before the first of them, and nothing the user sets while fits run is
-overwritten. A fit of a large network never changes the settings; while small
-fits hold the limit it runs with one thread too (a process has one setting).
+had before the first of them, as long as only fits change the settings. A fit
+of a large network never changes them; while small fits hold the limit it
+runs with one thread too (a process has one setting).
+
+What this cannot promise, by design: code in another thread that changes the
+settings while fits run (its own ``threadpool_limits`` block) shares the one
+process-wide setting with them, and whoever sets it last wins. A small fit
+that starts while such a block is in force sets one thread under it; a block
+that starts while fits run sets its count for them too; and a library offers
+only "get" and "set", so neither side can tell the other's setting from its
+own (a 1 put back by the block looks like skreg's) nor check and change a
+count in one step. The process may then end with settings other than those
+from before. tests/test_threads.py plays these schedules one step at a time;
+docs/performance.rst ("What skreg does to BLAS threads") tells users.
 
 Two library details. threadpoolctl 3.8 lets only one Python thread at a
 time change OpenBLAS's (process-wide) setting and silently ignores the
@@ -105,7 +116,9 @@ def _limit(libs):
 
 def _restore(saved):
     for lib, n in saved:
-        # still ours? otherwise someone changed it since: theirs stays
+        # still ours? otherwise someone changed it since: theirs stays. (A 1
+        # set by someone else looks the same, and another thread may set the
+        # library between this read and our write: see the module docstring.)
         if lib.get_num_threads() == 1:
             _set_threads(lib, n)
 

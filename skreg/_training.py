@@ -1,22 +1,43 @@
-"""The mini-batch training loop of the stochastic solvers.
+"""The mini-batch training loop of the stochastic solvers, and its contract.
 
-One epoch is: draw a permutation (or not), gather each mini-batch into a
-reused buffer, compute the objective and its gradient, take the optimizer
-step, apply the proximal step of the non-smooth part (L1 or group). After each epoch the loop
-records the history, checks that everything is finite, and asks a
-:class:`Monitor` whether to stop, reduce the rate ('adaptive') or go on.
+``train(setup, state, data)`` is the whole loop. It reads three objects and
+nothing else (never an estimator):
+
+* :class:`Setup` (frozen): the network, the objective (penalty, alpha), the
+  step chain (:mod:`skreg._steps`), the rate (``lr_init`` times the
+  schedule's factor), the batch plan and the parts;
+* :class:`State` (mutable): the flat parameter vector, the optimizer state,
+  the batch-norm statistics, the random generator, the counters, the
+  no-improvement monitor, the best weights so far and the :class:`History`;
+* :class:`Data`: the training arrays (after any hold-out split).
+
+One epoch: draw a permutation (or not), gather each mini-batch into a reused
+buffer, compute the objective and its gradient, run the step chain. After
+the epoch the loop checks that the loss and the weights are finite and calls
+the parts (:mod:`skreg._parts`) in their order::
+
+    every batch      part.on_batch_end(setup, state, lr, loss, done)
+    every epoch      part.on_epoch_end(setup, state, epoch)
+    on a divergence  part.on_divergence(setup, state, epoch)
+    at the end       part.on_train_end(setup, state, reason)
+
+A hook returns ``None`` to go on, or a short string, the reason to stop.
+A divergence that no part takes (by returning a reason) raises
+:class:`NonFiniteError`. ``train`` returns the reason training stopped:
+'max_iter' when it ran all of ``setup.n_epochs``.
 """
 
+import copy
 import math
-import sys
 import time
-import warnings
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["Monitor", "train_epochs", "NonFiniteError"]
+__all__ = ["Setup", "State", "History", "Data", "Epoch", "Part", "Monitor", "train",
+           "NonFiniteError", "divergence_detail"]
 
 
 class NonFiniteError(ValueError):
@@ -56,179 +77,225 @@ class Monitor:
         return self.count > self.n_iter_no_change, improved
 
 
-def _batches(n, batch_size):
-    for start in range(0, n, batch_size):
-        yield start, min(start + batch_size, n)
+@dataclass
+class History:
+    """What training records, per epoch and in summary (the estimator's
+    ``loss_curve_``, ``lr_curve_``, ... once a fit has succeeded)."""
+
+    loss_curve: list = field(default_factory=list)
+    lr_curve: list = field(default_factory=list)
+    validation_scores: Optional[list] = None
+    validation_loss_curve: Optional[list] = None
+    loss: Optional[float] = None
+    best_loss: Optional[float] = None
+    best_validation_score: Optional[float] = None
 
 
-def train_epochs(est, run, X, Y, sw, evaluate, *, n_epochs, incremental):
-    """Run up to ``n_epochs`` epochs of mini-batch training.
+@dataclass(frozen=True)
+class Data:
+    """Training arrays: inputs, targets as the loss takes them (2-D, or class
+    codes), sample weights (or None)."""
 
-    Parameters
-    ----------
-    est : BaseMLP
-        Receives the history attributes (``loss_curve_``, ``n_iter_``, ...).
-    run : _Run
-        The resolved training set-up (network, parameters, optimizer...).
-    X, Y, sw : training data, targets (2-D), sample weights or None.
-    evaluate : callable or None
-        ``evaluate() -> (score, loss)`` on the validation set (early stopping).
-    n_epochs : int
-        Epochs this call may run (1 for partial_fit).
-    incremental : bool
-        partial_fit: one epoch, no convergence warning.
+    X: Any
+    Y: np.ndarray
+    sw: Optional[np.ndarray] = None
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything a run trains with that does not change while it runs.
+
+    ``steps`` is the step chain (see :mod:`skreg._steps`); ``parts`` the
+    parts in calling order. ``max_iter`` is the schedule's horizon in epochs,
+    ``n_epochs`` the epochs this call may run (1 for ``partial_fit``).
     """
-    net, theta, grad = run.net, run.theta, run.grad
-    P, G = run.params, run.grads
-    nw = net.n_weights
-    opt, state, schedule, penalty = run.optimizer, run.opt_state, run.schedule, run.penalty
-    alpha, lr_init, rng = run.alpha, run.lr_init, run.rng
-    n = X.shape[0]
-    batch_size = run.batch_size
-    steps = math.ceil(n / batch_size)
-    ws = net.workspace(batch_size, theta.dtype)
-    sparse = sp.issparse(X)
-    if run.shuffle and not sparse:
-        Xbuf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-    Ybuf = np.empty((batch_size,) + Y.shape[1:], dtype=Y.dtype)
-    uniform_w = np.full(batch_size, 1.0 / batch_size, dtype=theta.dtype)
-    decoupled = opt.decoupled_weight_decay
-    theta_w, grad_w = theta[:nw], grad[:nw]
-    verbose = est.verbose
-    monitor = run.monitor
+
+    net: Any
+    optimizer: Any
+    schedule: Any
+    penalty: Any
+    alpha: float
+    lr_init: float
+    batch_size: int
+    shuffle: bool
+    max_iter: int
+    n_epochs: int
+    steps: tuple = ()
+    parts: tuple = ()
+
+
+@dataclass
+class State:
+    """Everything a run changes: parameters and the state that continues them.
+
+    ``theta`` is the flat parameter vector (see :mod:`skreg._network`),
+    ``stats`` the running batch-norm statistics (or None), ``n_iter`` the
+    epochs run, ``t`` the samples seen, ``t0`` the samples seen before the
+    schedule's origin, ``monitor`` the no-improvement rule's state, ``best``
+    ``(score, theta, stats)`` of the best validation score so far (early
+    stopping), ``plateau_factor`` the rate factor of the 'adaptive' rule.
+    """
+
+    theta: np.ndarray
+    opt_state: dict
+    stats: Optional[tuple]
+    rng: np.random.RandomState
+    monitor: Monitor
+    history: History
+    n_iter: int = 0
+    t: int = 0
+    t0: int = 0
+    plateau_factor: float = 1.0
+    best: Optional[tuple] = None
+
+    def save_best(self, score):
+        self.best = (score, self.theta.copy(), copy.deepcopy(self.stats))
+
+
+@dataclass
+class Epoch:
+    """One finished epoch, as the parts see it. ``index`` counts from 1; a
+    part may add a measurement (``score``, ``val_loss``) for the parts after
+    it."""
+
+    index: int
+    loss: float
+    lr: float
+    started: float
+    score: Optional[float] = None
+    val_loss: Optional[float] = None
+
+
+class Part:
+    """A behaviour plugged into the loop at its documented points (see the
+    module docstring). Hooks return None (go on) or a reason to stop."""
+
+    def on_epoch_end(self, setup, state, epoch):
+        return None
+
+    def on_divergence(self, setup, state, epoch):
+        return None
+
+    def on_train_end(self, setup, state, reason):
+        return None
+
+
+def divergence_detail(epoch):
+    """What went wrong in a diverged epoch, and what to do about it."""
+    return (
+        f"The training loss became non-finite ({epoch.loss}) in epoch "
+        f"{epoch.index} (learning rate {epoch.lr:.3g}). The optimisation diverged: "
+        "lower learning_rate_init, or scale the input features "
+        "(e.g. StandardScaler)."
+    )
+
+
+class _Buffers:
+    """Reused mini-batch buffers of a run: the network's workspace, the
+    gathered inputs and targets, uniform sample weights."""
+
+    def __init__(self, setup, data, dtype):
+        B = setup.batch_size
+        self.ws = setup.net.workspace(B, dtype)
+        self.sparse = sp.issparse(data.X)
+        self.X = (np.empty((B, data.X.shape[1]), dtype=data.X.dtype)
+                  if setup.shuffle and not self.sparse else None)
+        self.Y = np.empty((B,) + data.Y.shape[1:], dtype=data.Y.dtype)
+        self.uniform_w = np.full(B, 1.0 / B, dtype=dtype)
+
+
+def _run_epoch(setup, state, data, buf, grad, steps, batch_parts):
+    """One pass of mini-batches; returns (mean objective, last rate)."""
+    X, Y, sw = data.X, data.Y, data.sw
+    net, theta, rng = setup.net, state.theta, state.rng
+    P, G = net.views(theta), net.views(grad)
+    penalty, alpha, schedule = setup.penalty, setup.alpha, setup.schedule
+    theta_w = theta[:net.n_weights]
+    n, batch_size = X.shape[0], setup.batch_size
+    n_steps = math.ceil(n / batch_size)
+    rate = setup.lr_init * state.plateau_factor
+    k, seen_before = state.n_iter, state.t - state.t0
     skip_single = net.batch_norm and net.n_layers > 1 and n > 1
-    on_batch = getattr(run, "on_batch", None)
-
-    for _ in range(n_epochs):
-        tic = time.perf_counter()
-        k = est.n_iter_
-        order = rng.permutation(n) if run.shuffle else None
-        accumulated, seen = 0.0, 0
-        last_print = tic
-        for b, (start, stop) in enumerate(_batches(n, batch_size)):
-            m = stop - start
-            if m == 1 and skip_single:
-                continue  # batch norm cannot normalise a lone trailing sample
-            if order is not None:
-                idx = order[start:stop]
-                # ndarray.take with mode="clip" writes straight into the buffer
-                # (mode="raise" goes through a temporary); idx is a permutation
-                Xb = X[idx] if sparse else X.take(idx, 0, Xbuf[:m], "clip")
-                Yb = Y.take(idx, 0, Ybuf[:m], "clip")
-                swb = sw[idx] if sw is not None else None
-            else:
-                Xb, Yb = X[start:stop], Y[start:stop]
-                swb = sw[start:stop] if sw is not None else None
-            if swb is None:
-                w = uniform_w if m == batch_size else np.full(m, 1.0 / m, dtype=theta.dtype)
-            else:
-                total = swb.sum()
-                w = swb / total if total > 0 else np.zeros_like(swb)
-            lr = lr_init * run.plateau_factor * schedule.factor(
-                k + b / steps, n_epochs=run.max_iter, steps_per_epoch=steps,
-                samples_seen=est.t_ - run.t0,
-            )
-            loss = ws.loss_grad(P, G, Xb, Yb, w, rng=rng, stats=run.stats)
-            if alpha:
-                loss += alpha * penalty.value(theta_w)
-                if decoupled:
-                    # AdamW: W <- W (1 - lr alpha l2) before the Adam step
-                    theta_w *= 1.0 - lr * alpha * penalty.l2
-                else:
-                    penalty.add_grad(theta_w, grad_w, alpha)
-            if on_batch is not None:
-                on_batch(lr, loss)  # the range test's monitor (may stop the run)
-            opt.update(theta, grad, state, lr)
-            if alpha and penalty.has_prox:
-                step = opt.step_size(state, lr)
-                penalty.prox(theta_w, step if np.isscalar(step) else step[:nw], alpha)
-            accumulated += loss * m
-            seen += m
-            if verbose >= 2 and time.perf_counter() - last_print > 0.5:
-                last_print = time.perf_counter()
-                sys.stdout.write(f"\r  epoch {k + 1}: {100 * stop / n:5.1f}% ")
-                sys.stdout.flush()
-
-        epoch_loss = accumulated / seen
-        if not (np.isfinite(epoch_loss) and np.isfinite(theta).all()):
-            detail = (
-                f"The training loss became non-finite ({epoch_loss}) in epoch "
-                f"{k + 1} (learning rate {lr:.3g}). The optimisation diverged: "
-                "lower learning_rate_init, or scale the input features "
-                "(e.g. StandardScaler)."
-            )
-            if evaluate is None:
-                # scikit-learn's message first: users match on it
-                raise NonFiniteError(_NON_FINITE + " " + detail)
-            # early stopping (as scikit-learn, issue 29504): the epoch is
-            # recorded with a nan validation score, the caller keeps the best
-            # weights, and training stops with a warning
-            est.n_iter_ += 1
-            est.t_ += n
-            est.loss_ = epoch_loss
-            est.loss_curve_.append(epoch_loss)
-            est.lr_curve_.append(lr)
-            est.validation_scores_.append(np.nan)
-            est.validation_loss_curve_.append(np.nan)
-            run.diverged = True
-            kept = ("the weights this fit started from" if monitor.best == -np.inf
-                    else f"the weights of the best validation score ({monitor.best:.6g})")
-            warnings.warn(
-                detail + f" Early stopping kept {kept} and stopped training.",
-                ConvergenceWarning,
-            )
-            break
-        est.n_iter_ += 1
-        est.t_ += n
-        est.loss_ = epoch_loss
-        est.loss_curve_.append(epoch_loss)
-        est.lr_curve_.append(lr)
-
-        if evaluate is not None:
-            score, val_loss = evaluate()
-            est.validation_scores_.append(score)
-            est.validation_loss_curve_.append(val_loss)
-            stalled, improved = monitor.update(score)
-            est.best_validation_score_ = monitor.best
-            if improved:
-                run.save_best()
+    order = rng.permutation(n) if setup.shuffle else None
+    accumulated, seen, lr = 0.0, 0, None
+    for b, start in enumerate(range(0, n, batch_size)):
+        stop = min(start + batch_size, n)
+        m = stop - start
+        if m == 1 and skip_single:
+            continue  # batch norm cannot normalise a lone trailing sample
+        if order is not None:
+            idx = order[start:stop]
+            # ndarray.take with mode="clip" writes straight into the buffer
+            # (mode="raise" goes through a temporary); idx is a permutation
+            Xb = X[idx] if buf.sparse else X.take(idx, 0, buf.X[:m], "clip")
+            Yb = Y.take(idx, 0, buf.Y[:m], "clip")
+            swb = sw[idx] if sw is not None else None
         else:
-            stalled, improved = monitor.update(epoch_loss)
-            est.best_loss_ = monitor.best
+            Xb, Yb = X[start:stop], Y[start:stop]
+            swb = sw[start:stop] if sw is not None else None
+        if swb is None:
+            w = buf.uniform_w if m == batch_size else np.full(m, 1.0 / m, dtype=theta.dtype)
+        else:
+            total = swb.sum()
+            w = swb / total if total > 0 else np.zeros_like(swb)
+        lr = rate * schedule.factor(k + b / n_steps, n_epochs=setup.max_iter,
+                                    steps_per_epoch=n_steps, samples_seen=seen_before)
+        loss = buf.ws.loss_grad(P, G, Xb, Yb, w, rng=rng, stats=state.stats)
+        if alpha:
+            loss += alpha * penalty.value(theta_w)
+        for step in steps:
+            step(lr)
+        accumulated += loss * m
+        seen += m
+        for part in batch_parts:
+            reason = part.on_batch_end(setup, state, lr, loss, stop / n)
+            if reason is not None:
+                return reason, accumulated / seen, lr
+    return None, accumulated / seen, lr
 
-        if verbose:
-            extra = ""
-            if evaluate is not None:
-                extra = f", validation score = {score:.6f}, validation loss = {val_loss:.6f}"
-            print(
-                f"\rIteration {est.n_iter_}, loss = {epoch_loss:.8f}{extra}, "
-                f"lr = {lr:.3g}, time = {time.perf_counter() - tic:.3f}s"
-            )
 
-        if stalled:
-            what = "Validation score" if evaluate is not None else "Training loss"
-            msg = (f"{what} did not improve more than tol={est.tol:f} for "
-                   f"{est.n_iter_no_change} consecutive epochs.")
-            if run.reduce_on_plateau:
-                if lr_init * run.plateau_factor <= 1e-6:
-                    if verbose:
-                        print(msg + " Learning rate too small. Stopping.")
-                    break
-                run.plateau_factor /= 5.0
-                monitor.count = 0
-                if verbose:
-                    print(msg + f" Setting learning rate to "
-                          f"{lr_init * run.plateau_factor:f}")
-            else:
-                if verbose:
-                    print(msg + " Stopping.")
-                break
+def _call(parts, hook, *args):
+    """Call ``hook`` of every part in order; the first reason to stop wins,
+    but every part is called."""
+    reason = None
+    for part in parts:
+        said = getattr(part, hook)(*args)
+        if reason is None:
+            reason = said
+    return reason
 
-        if incremental:
+
+def train(setup, state, data):
+    """Run up to ``setup.n_epochs`` epochs; return the reason training stopped."""
+    theta = state.theta
+    grad = np.zeros_like(theta)
+    buf = _Buffers(setup, data, theta.dtype)
+    steps = tuple(entry.bind(setup, state, grad) for entry in setup.steps)
+    batch_parts = [p for p in setup.parts if hasattr(p, "on_batch_end")]
+    n = data.X.shape[0]
+    reason = "max_iter"
+    for _ in range(setup.n_epochs):
+        tic = time.perf_counter()
+        stopped, epoch_loss, lr = _run_epoch(setup, state, data, buf, grad, steps,
+                                             batch_parts)
+        if stopped is not None:
+            reason = stopped
             break
-        if est.n_iter_ == n_epochs:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({n_epochs}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
+        epoch = Epoch(state.n_iter + 1, epoch_loss, lr, tic)
+        if not (np.isfinite(epoch_loss) and np.isfinite(state.theta).all()):
+            stopped = _call(setup.parts, "on_divergence", setup, state, epoch)
+            if stopped is None:
+                # scikit-learn's message first: users match on it
+                raise NonFiniteError(_NON_FINITE + " " + divergence_detail(epoch))
+            state.n_iter += 1
+            state.t += n
+            reason = stopped
+            break
+        state.n_iter += 1
+        state.t += n
+        stopped = _call(setup.parts, "on_epoch_end", setup, state, epoch)
+        if stopped is not None:
+            reason = stopped
+            break
+    _call(setup.parts, "on_train_end", setup, state, reason)
+    return reason

@@ -22,20 +22,18 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
+from . import _state
 from ._fold import fold_batch_norm
 
 __all__ = ["to_sklearn", "pipeline_to_sklearn", "folded_weights"]
 
 #: training history carried over as it is (copies): it describes how the
 #: network was trained, which stays true of the exported one
-_HISTORY = ("n_iter_", "t_", "loss_", "best_loss_", "loss_curve_",
-            "validation_scores_", "best_validation_score_")
+_HISTORY = tuple(_state.names("history", sklearn=True))
 
 
 def _is_skreg(est):
-    from ._mlp import BaseMLP
-
-    return isinstance(est, BaseMLP)
+    return isinstance(est, _state.FittedStateMixin)
 
 
 def folded_weights(estimator):

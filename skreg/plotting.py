@@ -52,6 +52,36 @@ def _first_best(scores):
     return int(np.nanargmax(np.where(np.isfinite(scores), scores, -np.inf))) + 1
 
 
+def _history_axes(plt, ax, draw_lr):
+    """The figure, loss Axes and learning-rate Axes of a history plot.
+
+    ``ax`` as :meth:`TrainingHistoryDisplay.plot` takes it. The learning-rate
+    Axes is None when no rate is drawn, and the string "twin" when it is to
+    be a twin y-axis of the loss Axes (created after the score's twin).
+    """
+    if ax is None:
+        if draw_lr:
+            fig, (ax, lr_ax) = plt.subplots(
+                2, 1, sharex=True, figsize=(6.4, 5.6),
+                gridspec_kw={"height_ratios": [2, 1]}, layout="constrained",
+            )
+        else:
+            fig, ax = plt.subplots(layout="constrained")
+            lr_ax = None
+    elif isinstance(ax, (list, tuple, np.ndarray)):
+        if len(ax) != 2:
+            raise ValueError(
+                f"ax must be one Axes or a pair (loss_ax, lr_ax), got {len(ax)} axes."
+            )
+        ax, lr_ax = ax
+        lr_ax = lr_ax if draw_lr else None
+        fig = ax.figure
+    else:
+        fig = ax.figure
+        lr_ax = "twin" if draw_lr else None
+    return fig, ax, lr_ax
+
+
 class TrainingHistoryDisplay:
     """Training history of an MLP: loss, validation and learning rate per epoch.
 
@@ -204,70 +234,78 @@ class TrainingHistoryDisplay:
         """
         plt = _import_pyplot("TrainingHistoryDisplay.plot")
         draw_lr = bool(plot_lr) and self.lr_curve is not None
+        fig, ax, lr_ax = _history_axes(plt, ax, draw_lr)
+        prefix = self.name + ": " if self.name else ""
+        vkw = dict(validation_kw or {})
+        handles = self._draw_losses(ax, prefix, loss_kw, vkw)
+        handles += self._draw_validation_score(ax, prefix, vkw)
+        handles += self._draw_best_epoch(ax)
+        lr_is_twin = isinstance(lr_ax, str)
+        handles += self._draw_lr(ax, lr_ax, prefix, lr_log_scale, lr_kw)
 
-        if ax is None:
-            if draw_lr:
-                fig, (ax, lr_ax) = plt.subplots(
-                    2, 1, sharex=True, figsize=(6.4, 5.6),
-                    gridspec_kw={"height_ratios": [2, 1]}, layout="constrained",
-                )
-            else:
-                fig, ax = plt.subplots(layout="constrained")
-                lr_ax = None
-        elif isinstance(ax, (list, tuple, np.ndarray)):
-            if len(ax) != 2:
-                raise ValueError(
-                    f"ax must be one Axes or a pair (loss_ax, lr_ax), got {len(ax)} axes."
-                )
-            ax, lr_ax = ax
-            lr_ax = lr_ax if draw_lr else None
-            fig = ax.figure
-        else:
-            fig = ax.figure
-            lr_ax = "twin" if draw_lr else None
+        # on the top-most twin, so that no curve is drawn over the legend
+        top = self.lr_ax_ if lr_is_twin else (self.score_ax_ or ax)
+        top.legend(handles=handles, loc="best", framealpha=0.9)
+        if self.name:
+            ax.set_title(self.name)
+        self.ax_ = ax
+        self.figure_ = fig
+        return self
 
-        label = self.name + ": " if self.name else ""
-        kw = {"color": "C0", "label": f"{label}training loss"}
+    def _draw_losses(self, ax, prefix, loss_kw, validation_kw):
+        """Draw the training and validation losses on ``ax`` and label its
+        axes; return the lines drawn, for the legend."""
+        kw = {"color": "C0", "label": f"{prefix}training loss"}
         kw.update(loss_kw or {})
         (self.loss_line_,) = ax.plot(self.epochs, self.loss_curve, **kw)
+        handles = [self.loss_line_]
 
-        vkw = dict(validation_kw or {})
         self.validation_loss_line_ = None
         if self.validation_loss_curve is not None:
-            kw = {"color": "C1", "linestyle": "--", "label": f"{label}validation loss"}
-            kw.update(vkw)
+            kw = {"color": "C1", "linestyle": "--", "label": f"{prefix}validation loss"}
+            kw.update(validation_kw)
             (self.validation_loss_line_,) = ax.plot(
                 self._tail_epochs(self.validation_loss_curve),
                 self.validation_loss_curve, **kw,
             )
+            handles.append(self.validation_loss_line_)
         ax.set_ylabel("loss")
         ax.set_xlabel(self.xlabel)
         ax.grid(True, alpha=0.3)
+        return handles
 
-        handles = [self.loss_line_]
-        if self.validation_loss_line_ is not None:
-            handles.append(self.validation_loss_line_)
-
+    def _draw_validation_score(self, ax, prefix, validation_kw):
+        """Draw the validation scores on a twin y-axis of ``ax``, when there
+        are any; return the lines drawn."""
         self.score_ax_ = None
         self.validation_score_line_ = None
-        if self.validation_scores is not None:
-            self.score_ax_ = ax.twinx()
-            kw = {"color": "C2", "label": f"{label}validation score"}
-            kw.update(vkw)
-            (self.validation_score_line_,) = self.score_ax_.plot(
-                self._tail_epochs(self.validation_scores), self.validation_scores, **kw
-            )
-            self.score_ax_.set_ylabel("validation score")
-            handles.append(self.validation_score_line_)
+        if self.validation_scores is None:
+            return []
+        self.score_ax_ = ax.twinx()
+        kw = {"color": "C2", "label": f"{prefix}validation score"}
+        kw.update(validation_kw)
+        (self.validation_score_line_,) = self.score_ax_.plot(
+            self._tail_epochs(self.validation_scores), self.validation_scores, **kw
+        )
+        self.score_ax_.set_ylabel("validation score")
+        return [self.validation_score_line_]
 
+    def _draw_best_epoch(self, ax):
+        """Mark ``best_epoch`` with a vertical line, when set; return the
+        lines drawn."""
         self.best_epoch_line_ = None
-        if self.best_epoch is not None:
-            self.best_epoch_line_ = ax.axvline(
-                self.best_epoch, color="k", linestyle=":",
-                label=f"best epoch ({self.best_epoch})",
-            )
-            handles.append(self.best_epoch_line_)
+        if self.best_epoch is None:
+            return []
+        self.best_epoch_line_ = ax.axvline(
+            self.best_epoch, color="k", linestyle=":",
+            label=f"best epoch ({self.best_epoch})",
+        )
+        return [self.best_epoch_line_]
 
+    def _draw_lr(self, ax, lr_ax, prefix, lr_log_scale, lr_kw):
+        """Draw the learning rate on ``lr_ax`` (None: not at all; "twin": on a
+        new twin y-axis of ``ax``) and set ``lr_ax_``; return the lines that
+        belong in the legend of ``ax``'s panel."""
         self.lr_line_ = None
         lr_is_twin = isinstance(lr_ax, str)
         if lr_is_twin:
@@ -275,33 +313,25 @@ class TrainingHistoryDisplay:
             if self.score_ax_ is not None:
                 # a third y-axis: move its spine out of the score axis' way
                 lr_ax.spines["right"].set_position(("axes", 1.15))
-        if lr_ax is not None:
-            kw = {"color": "C3", "label": f"{label}learning rate"}
-            kw.update(lr_kw or {})
-            x = (self._tail_epochs(self.lr_curve)
-                 if len(self.lr_curve) <= len(self.loss_curve)
-                 else np.arange(1, len(self.lr_curve) + 1))
-            (self.lr_line_,) = lr_ax.plot(x, self.lr_curve, **kw)
-            if lr_log_scale and np.all(self.lr_curve > 0):
-                lr_ax.set_yscale("log")
-            lr_ax.set_ylabel("learning rate")
-            if lr_is_twin:
-                handles.append(self.lr_line_)  # same panel: one legend
-            else:
-                lr_ax.set_xlabel(self.xlabel)
-                lr_ax.grid(True, alpha=0.3)
-                if lr_ax.get_shared_x_axes().joined(lr_ax, ax):
-                    ax.set_xlabel("")  # the panel below carries it
         self.lr_ax_ = lr_ax
-
-        # on the top-most twin, so that no curve is drawn over the legend
-        top = lr_ax if lr_is_twin else (self.score_ax_ or ax)
-        top.legend(handles=handles, loc="best", framealpha=0.9)
-        if self.name:
-            ax.set_title(self.name)
-        self.ax_ = ax
-        self.figure_ = fig
-        return self
+        if lr_ax is None:
+            return []
+        kw = {"color": "C3", "label": f"{prefix}learning rate"}
+        kw.update(lr_kw or {})
+        x = (self._tail_epochs(self.lr_curve)
+             if len(self.lr_curve) <= len(self.loss_curve)
+             else np.arange(1, len(self.lr_curve) + 1))
+        (self.lr_line_,) = lr_ax.plot(x, self.lr_curve, **kw)
+        if lr_log_scale and np.all(self.lr_curve > 0):
+            lr_ax.set_yscale("log")
+        lr_ax.set_ylabel("learning rate")
+        if lr_is_twin:
+            return [self.lr_line_]  # same panel: one legend
+        lr_ax.set_xlabel(self.xlabel)
+        lr_ax.grid(True, alpha=0.3)
+        if lr_ax.get_shared_x_axes().joined(lr_ax, ax):
+            ax.set_xlabel("")  # the panel below carries it
+        return []
 
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, name=None, plot_lr=True,

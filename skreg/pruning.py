@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
+from . import _state
 from ._fold import fold_batch_norm
 from ._network import Network, Params
 from .activations import ACTIVATIONS
@@ -27,8 +28,10 @@ from .activations import ACTIVATIONS
 __all__ = ["prune"]
 
 # fitted state tied to the old layout: dropped, so the next partial_fit or
-# warm-started fit starts the optimizer afresh from the pruned weights
-_LAYOUT_STATE = ("_opt_state", "_monitor", "_plateau_factor")
+# warm-started fit starts the optimizer afresh from the pruned weights; the
+# weights are rebuilt for the new layout
+_LAYOUT_STATE = frozenset(_state.names(layout=True))
+_WEIGHTS = frozenset(_state.names("weights"))
 
 
 def prune(estimator):
@@ -128,13 +131,9 @@ def prune(estimator):
     sizes = tuple(int(W.shape[1]) for W in coefs[:-1])
     pruned = clone(estimator)
     pruned.set_params(hidden_layer_sizes=sizes)
-    for key, value in estimator.__dict__.items():
-        if key in pruned.get_params(deep=False) or key in _LAYOUT_STATE:
-            continue
-        if key in ("coefs_", "intercepts_", "bn_gammas_", "bn_betas_",
-                   "bn_running_means_", "bn_running_vars_"):
-            continue
-        setattr(pruned, key, copy.deepcopy(value))
+    for key, value in _state.snapshot(estimator).items():
+        if key not in _LAYOUT_STATE and key not in _WEIGHTS:
+            setattr(pruned, key, copy.deepcopy(value))
     units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
     net = Network(units, estimator.activation, None, bn)
     dtype = coefs[0].dtype
