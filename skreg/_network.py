@@ -202,14 +202,22 @@ class _Workspace:
         loss : float
             sum_i w_i * loss_i.
         """
-        net = self.net
         n = X.shape[0]
+        inputs = self._forward(params, X, n, rng, stats, momentum, masks)
+        delta = self.A[self.net.n_layers - 1][:n]
+        loss = self.net.loss.loss_and_delta(delta, Y, w)
+        self._backward(params, grads, inputs, delta, n)
+        return loss
+
+    def _forward(self, params, X, n, rng, stats, momentum, masks):
+        """Training-mode forward pass into the buffers; returns the input of
+        each layer (the last layer's raw output is left in ``A[-1]``)."""
+        net = self.net
         L = net.n_layers
-        act, dact = ACTIVATIONS[net.activation]
+        act = ACTIVATIONS[net.activation][0]
         inputs = [X]  # input of each layer
         sparse_input = sp.issparse(X)
         ones = self.ones[:n]
-        # ------------------------------------------------------- forward
         for i in range(L):
             Z = self.A[i][:n]
             H = inputs[i]
@@ -221,23 +229,7 @@ class _Workspace:
             if i == L - 1:
                 break
             if net.batch_norm:
-                # Ioffe & Szegedy 2015: z_hat = (z - mean_B) / sqrt(var_B + eps)
-                mean = np.matmul(ones, Z) / n
-                Z -= mean
-                var = np.einsum("ij,ij->j", Z, Z) / n  # biased batch variance
-                inv_std = 1.0 / np.sqrt(var + BN_EPSILON)
-                Zhat = self.Zhat[i][:n]
-                np.multiply(Z, inv_std, out=Zhat)
-                self.inv_std[i] = inv_std
-                np.multiply(Zhat, params.gammas[i], out=Z)
-                Z += params.betas[i]  # y = gamma * z_hat + beta
-                if stats is not None:
-                    # running = (1 - m) running + m batch; variance unbiased
-                    unbiased = var * (n / max(n - 1, 1))
-                    stats[0][i] *= 1.0 - momentum
-                    stats[0][i] += momentum * mean
-                    stats[1][i] *= 1.0 - momentum
-                    stats[1][i] += momentum * unbiased
+                self._batch_norm(params, Z, i, n, ones, stats, momentum)
             act(Z)
             p = net.dropout[i]
             if p > 0:
@@ -253,10 +245,36 @@ class _Workspace:
                 inputs.append(Hd)
             else:
                 inputs.append(Z)
-        delta = self.A[L - 1][:n]
-        loss = net.loss.loss_and_delta(delta, Y, w)
-        # ------------------------------------------------------ backward
-        for i in range(L - 1, -1, -1):
+        return inputs
+
+    def _batch_norm(self, params, Z, i, n, ones, stats, momentum):
+        """Normalise layer i's pre-activation Z in place with the batch
+        statistics; update the running statistics when given."""
+        # Ioffe & Szegedy 2015: z_hat = (z - mean_B) / sqrt(var_B + eps)
+        mean = np.matmul(ones, Z) / n
+        Z -= mean
+        var = np.einsum("ij,ij->j", Z, Z) / n  # biased batch variance
+        inv_std = 1.0 / np.sqrt(var + BN_EPSILON)
+        Zhat = self.Zhat[i][:n]
+        np.multiply(Z, inv_std, out=Zhat)
+        self.inv_std[i] = inv_std
+        np.multiply(Zhat, params.gammas[i], out=Z)
+        Z += params.betas[i]  # y = gamma * z_hat + beta
+        if stats is not None:
+            # running = (1 - m) running + m batch; variance unbiased
+            unbiased = var * (n / max(n - 1, 1))
+            stats[0][i] *= 1.0 - momentum
+            stats[0][i] += momentum * mean
+            stats[1][i] *= 1.0 - momentum
+            stats[1][i] += momentum * unbiased
+
+    def _backward(self, params, grads, inputs, delta, n):
+        """Back-propagate ``delta`` (dL/d output) into ``grads``."""
+        net = self.net
+        dact = ACTIVATIONS[net.activation][1]
+        sparse_input = sp.issparse(inputs[0])
+        ones = self.ones[:n]
+        for i in range(net.n_layers - 1, -1, -1):
             H = inputs[i]
             if i == 0 and sparse_input:
                 grads.coefs[i][...] = safe_sparse_dot(H.T, delta)
@@ -287,4 +305,3 @@ class _Workspace:
                 dH -= T
                 dH *= self.inv_std[j]
             delta = dH
-        return loss
