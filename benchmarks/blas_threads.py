@@ -15,6 +15,8 @@ Variants, interleaved within every repeat on identical data:
     skreg 0.1.0's mechanism (commit f84869c): every small fit entered
     ``ThreadpoolController().limit(limits=1, user_api="blas")`` on its own.
     Not safe with concurrent fits (issue 14); timed here as the reference.
+    Both use the same size policy (``skreg._threads.blas_threads_for``); the
+    variant swaps what a small fit enters, ``skreg._threads.single_blas_thread``.
 ``off``
     ``SKREG_BLAS_THREADS=off``: fits never touch the thread settings and run
     with the process's BLAS threads (all cores unless limited).
@@ -32,7 +34,6 @@ the ratios are what to read.
 
 import argparse
 import contextlib
-import numbers
 import os
 import statistics
 import sys
@@ -51,28 +52,20 @@ from threadpoolctl import ThreadpoolController, threadpool_info  # noqa: E402
 
 import skreg  # noqa: E402
 from skreg import MLPClassifier  # noqa: E402
-from skreg import _mlp  # noqa: E402
+from skreg import _threads  # noqa: E402
 
-NEW = _mlp._blas_threads_for
+# A fit decides small or large with _threads.blas_threads_for(width, batch),
+# which enters _threads.single_blas_thread() for a small one: the variants
+# replace that module-level function, so they do not depend on where in
+# skreg the size of a fit is worked out.
+NEW = _threads.single_blas_thread
 _OLD_CONTROLLER = None
 
 
 @contextlib.contextmanager
-def old_blas_threads_for(est):
-    """skreg 0.1.0's _blas_threads_for, as it was (f84869c)."""
+def old_single_blas_thread():
+    """What skreg 0.1.0 (f84869c) did around a small fit: its own limit."""
     global _OLD_CONTROLLER
-    try:
-        width = max(est._hidden_sizes(), default=1)
-    except (TypeError, ValueError):
-        width = 1
-    if isinstance(est.solver, str) and est.solver == "lbfgs":
-        small = False
-    else:
-        batch = est.batch_size if isinstance(est.batch_size, numbers.Integral) else 200
-        small = batch * width * width < _mlp._SINGLE_THREAD_BELOW
-    if not small:
-        yield
-        return
     if _OLD_CONTROLLER is None:
         _OLD_CONTROLLER = ThreadpoolController()
     with _OLD_CONTROLLER.limit(limits=1, user_api="blas"):
@@ -82,13 +75,13 @@ def old_blas_threads_for(est):
 @contextlib.contextmanager
 def variant(name):
     if name == "old":
-        _mlp._blas_threads_for = old_blas_threads_for
+        _threads.single_blas_thread = old_single_blas_thread
     elif name == "off":
         os.environ["SKREG_BLAS_THREADS"] = "off"
     try:
         yield
     finally:
-        _mlp._blas_threads_for = NEW
+        _threads.single_blas_thread = NEW
         os.environ.pop("SKREG_BLAS_THREADS", None)
 
 
@@ -171,17 +164,16 @@ def main(argv=None):
                         left.setdefault(name, []).append(blas_threads())
         med = {n: 1e3 * statistics.median(v) for n, v in times.items()}
         rows.append((case, med))
-    # the mechanism's own cost: entering and leaving it, no training
-    est = MLPClassifier(hidden_layer_sizes=(32,))
+    # the mechanism's own cost: entering and leaving it for a (32,) network
+    # with batches of 200, no training
     cost = {n: [] for n in names}
     for r in range(args.repeats):
         for name in names:
             reset_threads()
             with variant(name):
-                manage = _mlp._blas_threads_for
                 t0 = time.perf_counter()
                 for _ in range(1000):
-                    with manage(est):
+                    with _threads.blas_threads_for(32, 200):
                         pass
                 cost[name].append((time.perf_counter() - t0) / 1000)
     rows.append(("enter + leave the mechanism once (no fit)",
