@@ -189,6 +189,12 @@ def _check_dropout(name, value, checked):
     return dropout
 
 
+def _check_max_grad_norm(name, value, checked):
+    if value is None:
+        return None
+    return check_real(name, value, 0, low_open=True)
+
+
 def _check_class_weight(name, value, checked):
     if isinstance(value, str) and value != "balanced":
         raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {value!r}.")
@@ -382,6 +388,16 @@ Probability of zeroing each hidden unit's output during training
 (one value, or one per hidden layer), with the kept outputs scaled by
 ``1 / (1 - p)`` (inverted dropout); nothing changes at prediction.
 Not allowed with solver='lbfgs'.
+""", BOTH),
+    Param("max_grad_norm", None, "float or None",
+          _check_max_grad_norm, """\
+Clip the mini-batch gradient before the optimizer step: when its
+global L2 norm ``||g||`` (data loss plus the smooth part of the
+penalty, over all parameters, biases included) exceeds
+``max_grad_norm``, it is scaled by ``max_grad_norm / (||g|| + 1e-6)``
+(``torch.nn.utils.clip_grad_norm_``). Decoupled weight decay and the
+proximal step are not part of that gradient. Applies inside the range
+test of ``learning_rate_init='auto'`` too; ignored by 'lbfgs'.
 """, BOTH),
     Param("class_weight", None, "dict, 'balanced' or None",
           _check_class_weight, """\

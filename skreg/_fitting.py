@@ -327,7 +327,7 @@ def _stochastic(est, start, state):
         alpha=alpha, lr_init=None, batch_size=_batch_size(cfg, net, data.X.shape[0]),
         shuffle=cfg.shuffle, max_iter=cfg.max_iter,
         n_epochs=1 if incremental else cfg.max_iter,
-        steps=chain(optimizer, start.penalty, alpha),
+        steps=chain(optimizer, start.penalty, alpha, cfg.max_grad_norm),
         parts=_parts(cfg, incremental, early),
     )
     return Prepared(cfg, net, start.penalty, start.X, data, state, first_pass, incremental,

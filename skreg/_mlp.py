@@ -119,6 +119,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         lr_schedule="constant",
         batch_norm=False,
         dropout=0.0,
+        max_grad_norm=None,
         class_weight=None,
     ):
         set_params_of_init(self, locals())
@@ -259,6 +260,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         lr_schedule="constant",
         batch_norm=False,
         dropout=0.0,
+        max_grad_norm=None,
     ):
         set_params_of_init(self, locals())
 

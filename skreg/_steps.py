@@ -6,7 +6,7 @@ After the loop has computed the data gradient into ``grad``, the entries of
 torch's::
 
     PenaltyGradient   grad[:nw] += alpha * l2 * W       (coupled L2 part)
-    (a clipping entry belongs here: after the gradient is complete)
+    ClipGradNorm      grad *= min(1, c / (||grad|| + 1e-6))   (``max_grad_norm``)
     DecoupledDecay    W *= 1 - lr * alpha * l2          (AdamW, before its step)
     OptimizerUpdate   the optimizer's update with rate lr
     ProximalStep      the prox of the non-smooth part (L1 / group), with the
@@ -17,9 +17,12 @@ that the loop calls per mini-batch; binding once per run keeps the views and
 lookups out of the hot path.
 """
 
+import math
+
 import numpy as np
 
-__all__ = ["PenaltyGradient", "DecoupledDecay", "OptimizerUpdate", "ProximalStep", "chain"]
+__all__ = ["PenaltyGradient", "ClipGradNorm", "DecoupledDecay", "OptimizerUpdate",
+           "ProximalStep", "chain"]
 
 
 class PenaltyGradient:
@@ -31,6 +34,23 @@ class PenaltyGradient:
 
         def step(lr):
             add_grad(theta_w, grad_w, alpha)
+        return step
+
+
+class ClipGradNorm:
+    """Gradient clipping by the global L2 norm, as torch's ``clip_grad_norm_``:
+    ``grad *= min(1, max_norm / (||grad||_2 + 1e-6))``, over every parameter."""
+
+    def __init__(self, max_norm):
+        self.max_norm = max_norm
+
+    def bind(self, setup, state, grad):
+        max_norm = self.max_norm
+
+        def step(lr):
+            coef = max_norm / (math.sqrt(float(np.dot(grad, grad))) + 1e-6)
+            if coef < 1.0:
+                grad *= coef
         return step
 
 
@@ -73,14 +93,15 @@ class ProximalStep:
         return step
 
 
-def chain(optimizer, penalty, alpha):
-    """The step entries for this optimizer and penalty, in torch's order."""
+def chain(optimizer, penalty, alpha, max_grad_norm=None):
+    """The step entries for this optimizer, penalty and clipping, in torch's order."""
     entries = []
-    if alpha:
-        if optimizer.decoupled_weight_decay:
-            entries.append(DecoupledDecay())
-        else:
-            entries.append(PenaltyGradient())
+    if alpha and not optimizer.decoupled_weight_decay:
+        entries.append(PenaltyGradient())
+    if max_grad_norm is not None:
+        entries.append(ClipGradNorm(max_grad_norm))
+    if alpha and optimizer.decoupled_weight_decay:
+        entries.append(DecoupledDecay())
     entries.append(OptimizerUpdate())
     if alpha and penalty.has_prox:
         entries.append(ProximalStep())
