@@ -195,6 +195,16 @@ def _check_max_grad_norm(name, value, checked):
     return check_real(name, value, 0, low_open=True)
 
 
+def _check_warmup(name, value, checked):
+    warmup = check_real(name, value, 0)
+    if warmup >= checked["max_iter"]:
+        raise InvalidParameterError(
+            f"warmup must be smaller than max_iter (epochs of warm-up before the "
+            f"schedule), got warmup={value!r} and max_iter={checked['max_iter']!r}."
+        )
+    return warmup
+
+
 def _check_class_weight(name, value, checked):
     if isinstance(value, str) and value != "balanced":
         raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {value!r}.")
@@ -399,6 +409,20 @@ penalty, over all parameters, biases included) exceeds
 proximal step are not part of that gradient. Applies inside the range
 test of ``learning_rate_init='auto'`` too; ignored by 'lbfgs'.
 """, BOTH),
+    Param("warmup", 0, "float",
+          _check_warmup, """\
+Epochs of linear learning-rate warm-up (fractional allowed). At
+training progress ``t`` (epochs, fractional within an epoch) the rate
+is ``learning_rate_init * t / warmup`` while ``t < warmup``, so the
+first step has rate 0; then ``lr_schedule`` runs as if training began
+at ``t = warmup`` and lasted ``max_iter - warmup`` epochs ('cosine'
+anneals over the remaining epochs, 'step' and 'exponential' count from
+the end of the warm-up, 'invscaling' counts the samples seen since;
+'adaptive' watches every epoch, the warm-up included). Must be below
+``max_iter``. Not with 'onecycle', whose ``pct_start`` is its own
+warm-up. The range test of ``learning_rate_init='auto'`` runs without
+it. Ignored by 'lbfgs'.
+""", BOTH),
     Param("class_weight", None, "dict, 'balanced' or None",
           _check_class_weight, """\
 Weights of the classes, multiplied into ``sample_weight``
@@ -471,6 +495,12 @@ def resolve(est, kind):
             "group norm. Use solver='adam', 'sgd', 'adamw', 'rmsprop' or "
             "'adagrad' (their proximal step gives exact zero rows), or "
             "penalty='l1' with 'lbfgs'."
+        )
+    if checked["warmup"] and isinstance(schedule, _sched.OneCycle):
+        raise ValueError(
+            f"warmup={checked['warmup']!r} cannot be combined with the 'onecycle' "
+            "schedule, which warms up by itself (its pct_start). Use warmup=0, or "
+            "another lr_schedule."
         )
     values = {name: getattr(est, name) for name in checked}
     return Config(values=values, hidden=checked["hidden_layer_sizes"], dropout=dropout,

@@ -35,6 +35,7 @@ from ._threads import blas_threads_for
 from ._training import _NON_FINITE, Data, History, Monitor, NonFiniteError, Setup, State, train
 from .initializers import INITIALIZERS
 from .losses import get_loss
+from .schedules import LinearWarmup
 
 __all__ = ["fit", "prepare", "Prepared", "store"]
 
@@ -322,8 +323,11 @@ def _stochastic(est, start, state):
     # continues the run in progress
     state.t0 = est._t0 if resume and hasattr(est, "_t0") else (0 if incremental else state.t)
     alpha = float(cfg.alpha)
+    schedule = cfg.schedule
+    if cfg.warmup:
+        schedule = LinearWarmup(schedule, cfg.warmup, data.X.shape[0])
     setup = Setup(
-        net=net, optimizer=optimizer, schedule=cfg.schedule, penalty=start.penalty,
+        net=net, optimizer=optimizer, schedule=schedule, penalty=start.penalty,
         alpha=alpha, lr_init=None, batch_size=_batch_size(cfg, net, data.X.shape[0]),
         shuffle=cfg.shuffle, max_iter=cfg.max_iter,
         n_epochs=1 if incremental else cfg.max_iter,

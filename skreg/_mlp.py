@@ -120,6 +120,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         batch_norm=False,
         dropout=0.0,
         max_grad_norm=None,
+        warmup=0,
         class_weight=None,
     ):
         set_params_of_init(self, locals())
@@ -261,6 +262,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         batch_norm=False,
         dropout=0.0,
         max_grad_norm=None,
+        warmup=0,
     ):
         set_params_of_init(self, locals())
 

@@ -27,6 +27,7 @@ __all__ = [
     "ExponentialDecay",
     "CosineAnnealing",
     "OneCycle",
+    "LinearWarmup",
 ]
 
 
@@ -199,3 +200,37 @@ class OneCycle(Schedule):
         span = end_down - end_up
         pct = (step - end_up) / span if span > 0 else 1.0
         return self._anneal(1.0, final, pct)
+
+
+class LinearWarmup(Schedule):
+    """A linear warm-up in front of another schedule (the ``warmup``
+    parameter of the estimators builds it).
+
+    At progress ``t`` (epochs, fractional within an epoch) the factor is
+    ``t / warmup`` while ``t < warmup`` (the first step has rate 0); then
+    ``schedule`` runs as if training began at ``t = warmup`` and lasted
+    ``n_epochs - warmup`` epochs, with the samples seen counted from the end
+    of the warm-up (``samples_per_epoch`` per epoch).
+
+    Parameters
+    ----------
+    schedule : Schedule
+    warmup : float
+        Epochs of warm-up, > 0.
+    samples_per_epoch : int, default=0
+        Training samples per epoch (only 'invscaling' counts samples).
+    """
+
+    def __init__(self, schedule, warmup, samples_per_epoch=0):
+        self.schedule = schedule
+        self.warmup = warmup
+        self.samples_per_epoch = samples_per_epoch
+
+    def factor(self, epoch, *, n_epochs=1, steps_per_epoch=1, samples_seen=0):
+        warmup = self.warmup
+        if epoch < warmup:
+            return epoch / warmup  # linear warm-up from 0
+        return self.schedule.factor(
+            epoch - warmup, n_epochs=n_epochs - warmup, steps_per_epoch=steps_per_epoch,
+            samples_seen=max(samples_seen - warmup * self.samples_per_epoch, 0),
+        )
