@@ -423,6 +423,16 @@ the end of the warm-up, 'invscaling' counts the samples seen since;
 warm-up. The range test of ``learning_rate_init='auto'`` runs without
 it. Ignored by 'lbfgs'.
 """, BOTH),
+    Param("label_smoothing", 0.0, "float",
+          real(0, 1, high_open=True), """\
+Label smoothing eps in [0, 1) of the training targets: softmax targets
+become ``(1 - eps) * onehot + eps / K`` for K classes (torch's
+``CrossEntropyLoss(label_smoothing=eps)``), logistic ones (binary,
+multilabel) ``y * (1 - eps) + eps / 2`` (Keras's
+``BinaryCrossentropy(label_smoothing=eps)``). ``sample_weight`` and
+``class_weight`` weight each sample's smoothed loss; ``loss_curve_``
+and ``validation_loss_curve_`` report the smoothed objective.
+""", CLASSIFIER),
     Param("class_weight", None, "dict, 'balanced' or None",
           _check_class_weight, """\
 Weights of the classes, multiplied into ``sample_weight``

@@ -144,8 +144,8 @@ def _start(est, X, y, sample_weight, incremental, classes):
     # (logistic outputs) or real values in X's dtype (regression)
     n_outputs = Y.shape[1] if Y.ndim == 2 else len(est.classes_)
     units = [n_features] + cfg.hidden + [n_outputs]
-    net = Network(units, cfg.activation, get_loss(est._loss_name()), cfg.batch_norm,
-                  cfg.dropout)
+    loss = get_loss(est._loss_name(), cfg.values.get("label_smoothing", 0.0))
+    net = Network(units, cfg.activation, loss, cfg.batch_norm, cfg.dropout)
     if net.batch_norm and len(units) > 2 and n_samples < 2:
         raise ValueError(
             "batch_norm=True needs at least 2 training samples: the statistics of a "

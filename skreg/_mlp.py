@@ -121,6 +121,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         dropout=0.0,
         max_grad_norm=None,
         warmup=0,
+        label_smoothing=0.0,
         class_weight=None,
     ):
         set_params_of_init(self, locals())

@@ -98,10 +98,15 @@ class Poisson:
 
 class LogLoss:
     """Softmax cross-entropy (multiclass). Targets are class codes: ``Y[i]``
-    is the column of sample i's class."""
+    is the column of sample i's class. With ``label_smoothing`` eps the
+    target distribution is ``(1 - eps) * onehot + eps / K`` (torch's
+    ``CrossEntropyLoss(label_smoothing=eps)``)."""
 
     name = "log_loss"
     out_activation = "softmax"
+
+    def __init__(self, label_smoothing=0.0):
+        self.label_smoothing = label_smoothing
 
     def link(self, Z):
         _subtract_row_max(Z)
@@ -111,28 +116,44 @@ class LogLoss:
 
     def loss_and_delta(self, Z, Y, w):
         rows = np.arange(Z.shape[0])
+        eps = self.label_smoothing
         _subtract_row_max(Z)  # log-sum-exp shift: exp(z) never overflows
         z_true = Z[rows, Y]  # logit of the true class
+        if eps:
+            # -sum_k q_k log p_k = log sum_k exp(z_k) - (1 - eps) z_true - eps mean_k z_k
+            z_target = (1.0 - eps) * z_true + eps * (_row_sums(Z) / Z.shape[1])
         np.exp(Z, out=Z)
         total = _row_sums(Z)
         # -log p_true = log sum_k exp(z_k) - z_true
-        loss = float(np.dot(w, np.log(total) - z_true))
+        loss = float(np.dot(w, np.log(total) - (z_target if eps else z_true)))
         Z /= total[:, None]  # softmax probabilities p
-        Z[rows, Y] -= 1.0  # p - onehot(y)
+        if eps:
+            Z[rows, Y] -= 1.0 - eps  # p - q
+            Z -= eps / Z.shape[1]
+        else:
+            Z[rows, Y] -= 1.0  # p - onehot(y)
         Z *= w[:, None]
         return loss
 
 
 class BinaryLogLoss:
-    """Logistic cross-entropy summed over outputs (binary, multilabel)."""
+    """Logistic cross-entropy summed over outputs (binary, multilabel). With
+    ``label_smoothing`` eps the targets are ``y * (1 - eps) + eps / 2``
+    (Keras's ``BinaryCrossentropy(label_smoothing=eps)``)."""
 
     name = "binary_log_loss"
     out_activation = "logistic"
+
+    def __init__(self, label_smoothing=0.0):
+        self.label_smoothing = label_smoothing
 
     def link(self, Z):
         return expit(Z, out=Z)
 
     def loss_and_delta(self, Z, Y, w):
+        if self.label_smoothing:
+            eps = self.label_smoothing
+            Y = Y * (1.0 - eps) + eps / 2.0  # smoothed targets
         # -y log p - (1-y) log(1-p) = softplus(z) - y z, with the stable
         # softplus(z) = max(z, 0) + log1p(exp(-|z|))
         per = np.abs(Z)
@@ -153,6 +174,9 @@ LOSSES = {
 }
 
 
-def get_loss(name):
-    """Return the loss object called ``name``."""
+def get_loss(name, label_smoothing=0.0):
+    """Return the loss object called ``name`` (``label_smoothing``: the two
+    log losses only)."""
+    if label_smoothing:
+        return LOSSES[name](label_smoothing=label_smoothing)
     return LOSSES[name]()
