@@ -189,6 +189,22 @@ def _check_dropout(name, value, checked):
     return dropout
 
 
+def _check_averaging(name, value, checked):
+    from .averaging import RULES, WeightAveraging
+
+    if value is None:
+        return None
+    if isinstance(value, WeightAveraging):
+        value._check()
+        return value
+    if not (isinstance(value, str) and value in RULES):
+        raise InvalidParameterError(
+            f"averaging must be None, one of {', '.join(map(repr, RULES))} or an "
+            f"object from skreg.averaging (SWA, EMA); got {value!r}."
+        )
+    return value
+
+
 def _check_max_grad_norm(name, value, checked):
     if value is None:
         return None
@@ -398,6 +414,18 @@ Probability of zeroing each hidden unit's output during training
 (one value, or one per hidden layer), with the kept outputs scaled by
 ``1 / (1 - p)`` (inverted dropout); nothing changes at prediction.
 Not allowed with solver='lbfgs'.
+""", BOTH),
+    Param("averaging", None, "{'swa', 'ema'}, WeightAveraging or None",
+          _check_averaging, """\
+Weight averaging (:mod:`skreg.averaging`): 'swa' is ``SWA()``, the
+mean of the end-of-epoch weights from epoch
+``floor(start * max_iter) + 1`` on (Izmailov et al. 2018); 'ema' is
+``EMA()``, an exponential moving average after every step. The fitted
+estimator holds the averaged weights (batch-norm statistics recomputed
+for them) and ``n_averaged_`` counts the averaged iterates. With early
+stopping each epoch scores the weights the fit would end with then
+(the average once it has begun). Not in ``partial_fit``; ignored by
+'lbfgs'.
 """, BOTH),
     Param("max_grad_norm", None, "float or None",
           _check_max_grad_norm, """\

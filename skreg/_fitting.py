@@ -33,6 +33,7 @@ from ._range_core import run_range_test
 from ._steps import chain
 from ._threads import blas_threads_for
 from ._training import _NON_FINITE, Data, History, Monitor, NonFiniteError, Setup, State, train
+from .averaging import RULES as AVERAGING_RULES
 from .initializers import INITIALIZERS
 from .losses import get_loss
 from .schedules import LinearWarmup
@@ -285,8 +286,24 @@ def _batch_size(cfg, net, n):
     return batch_size
 
 
-def _parts(cfg, incremental, early_stopping):
+def _averaging(cfg, incremental, data, batch_size):
+    """The weight-averaging part, or None."""
+    rule = cfg.averaging
+    if rule is None:
+        return None
+    if incremental:
+        raise ValueError(
+            f"averaging={rule!r} is not available in partial_fit: an average runs "
+            "over the epochs of one fit. Use fit, or averaging=None."
+        )
+    rule = AVERAGING_RULES[rule]() if isinstance(rule, str) else copy.deepcopy(rule)
+    return rule._part(cfg.max_iter, data, batch_size)
+
+
+def _parts(cfg, incremental, early_stopping, averaging):
     parts = [RecordHistory()]
+    if averaging is not None:
+        parts.append(averaging)  # (updated before early stopping scores it)
     if early_stopping is not None:
         parts.append(early_stopping)
     if cfg.verbose:
@@ -326,13 +343,15 @@ def _stochastic(est, start, state):
     schedule = cfg.schedule
     if cfg.warmup:
         schedule = LinearWarmup(schedule, cfg.warmup, data.X.shape[0])
+    batch_size = _batch_size(cfg, net, data.X.shape[0])
+    averaging = _averaging(cfg, incremental, data, batch_size)
     setup = Setup(
         net=net, optimizer=optimizer, schedule=schedule, penalty=start.penalty,
-        alpha=alpha, lr_init=None, batch_size=_batch_size(cfg, net, data.X.shape[0]),
+        alpha=alpha, lr_init=None, batch_size=batch_size,
         shuffle=cfg.shuffle, max_iter=cfg.max_iter,
         n_epochs=1 if incremental else cfg.max_iter,
         steps=chain(optimizer, start.penalty, alpha, cfg.max_grad_norm),
-        parts=_parts(cfg, incremental, early),
+        parts=_parts(cfg, incremental, early, averaging),
     )
     return Prepared(cfg, net, start.penalty, start.X, data, state, first_pass, incremental,
                     setup)
@@ -426,6 +445,7 @@ def store(est, run):
     est.validation_scores_ = history.validation_scores
     est.validation_loss_curve_ = history.validation_loss_curve
     est.best_validation_score_ = history.best_validation_score
+    est.n_averaged_ = state.n_averaged
     est.optimizer_ = run.cfg.optimizer
     est.lr_schedule_ = run.cfg.schedule if setup is not None else None
     if setup is None:

@@ -119,6 +119,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         lr_schedule="constant",
         batch_norm=False,
         dropout=0.0,
+        averaging=None,
         max_grad_norm=None,
         warmup=0,
         label_smoothing=0.0,
@@ -262,6 +263,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         lr_schedule="constant",
         batch_norm=False,
         dropout=0.0,
+        averaging=None,
         max_grad_norm=None,
         warmup=0,
     ):

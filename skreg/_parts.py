@@ -44,7 +44,8 @@ class RecordHistory(Part):
 
 class EarlyStopping(Part):
     """Scores the network on held-out data after every epoch, keeps the
-    weights of the best score, and puts them back when training ends.
+    weights of the best score, and puts them back when training ends (the
+    weights scored are those training would end with: ``state.current()``).
 
     ``score(out, y, sample_weight) -> float`` is the estimator's metric on
     the network's output; ``Y`` are the held-out targets as the loss takes
@@ -58,7 +59,7 @@ class EarlyStopping(Part):
 
     def on_epoch_end(self, setup, state, epoch):
         net = setup.net
-        raw = net.predict(net.views(state.theta), state.stats, self.X, link=False)
+        raw = net.predict(net.views(state.current()), state.stats, self.X, link=False)
         val_loss = net.loss.loss_and_delta(raw.copy(), self.Y, self.w)
         score = self.score(net.loss.link(raw), self.y, self.sw)
         epoch.score, epoch.val_loss = score, val_loss
@@ -85,6 +86,7 @@ class EarlyStopping(Part):
 
     def on_train_end(self, setup, state, reason):
         _, state.theta, state.stats = state.best
+        state.average = None  # (the kept weights are chosen)
         state.history.best_loss = None
         if reason == "diverged":
             # the moments hold NaN: a later fit starts them afresh

@@ -63,6 +63,7 @@ FITTED = (
     Field("best_validation_score_", "history", sklearn=True),
     Field("learning_rate_", "training"),
     Field("lr_range_test_", "training"),
+    Field("n_averaged_", "training"),
     Field("optimizer_", "training"),
     Field("lr_schedule_", "training"),
     Field("_rng", "resume"),
@@ -176,6 +177,10 @@ ATTRIBUTES_DOC = """
 
     t_ : int
         Number of training samples seen.
+
+    n_averaged_ : int
+        Number of iterates in the weight average (``averaging``; 0 without
+        averaging, or when training stopped before averaging began).
 
     optimizer_ : Optimizer or None
         The optimizer the last fit used (resolved from ``solver``; None for

@@ -19,7 +19,7 @@ the parts (:mod:`skreg._parts`) in their order::
     every batch      part.on_batch_end(setup, state, lr, loss, done)
     every epoch      part.on_epoch_end(setup, state, epoch)
     on a divergence  part.on_divergence(setup, state, epoch)
-    at the end       part.on_train_end(setup, state, reason)
+    at the end       part.on_train_end(setup, state, reason)   (in reverse order)
 
 A hook returns ``None`` to go on, or a short string, the reason to stop.
 A divergence that no part takes (by returning a reason) raises
@@ -133,7 +133,8 @@ class State:
     epochs run, ``t`` the samples seen, ``t0`` the samples seen before the
     schedule's origin, ``monitor`` the no-improvement rule's state, ``best``
     ``(score, theta, stats)`` of the best validation score so far (early
-    stopping), ``plateau_factor`` the rate factor of the 'adaptive' rule.
+    stopping), ``plateau_factor`` the rate factor of the 'adaptive' rule,
+    ``average`` and ``n_averaged`` the weight average and its count.
     """
 
     theta: np.ndarray
@@ -147,9 +148,16 @@ class State:
     t0: int = 0
     plateau_factor: float = 1.0
     best: Optional[tuple] = None
+    average: Optional[np.ndarray] = None
+    n_averaged: int = 0
+
+    def current(self):
+        """The weights training would end with if it ended now: the weight
+        average once there is one (``averaging``), else ``theta``."""
+        return self.theta if self.average is None else self.average
 
     def save_best(self, score):
-        self.best = (score, self.theta.copy(), copy.deepcopy(self.stats))
+        self.best = (score, self.current().copy(), copy.deepcopy(self.stats))
 
 
 @dataclass
@@ -297,5 +305,7 @@ def train(setup, state, data):
         if stopped is not None:
             reason = stopped
             break
-    _call(setup.parts, "on_train_end", setup, state, reason)
+    # in reverse, as nested context managers unwind: a part set up before
+    # another (weight averaging before early stopping) ends after it
+    _call(setup.parts[::-1], "on_train_end", setup, state, reason)
     return reason
