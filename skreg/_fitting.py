@@ -62,7 +62,7 @@ class Prepared:
     keep_rate: bool = False
 
 
-@dataclasses.dataclass
+@dataclass
 class _Start:
     """What prepare knows once the data are checked: enough for the state."""
 

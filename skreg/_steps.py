@@ -50,7 +50,7 @@ class ClipGradNorm:
         def step(lr):
             coef = max_norm / (math.sqrt(float(np.dot(grad, grad))) + 1e-6)
             if coef < 1.0:
-                grad *= coef
+                np.multiply(grad, coef, out=grad)
         return step
 
 
