@@ -203,20 +203,20 @@ class _Workspace:
             sum_i w_i * loss_i.
         """
         n = X.shape[0]
-        inputs = self._forward(params, X, n, rng, stats, momentum, masks)
+        sparse_input = sp.issparse(X)
+        inputs = self._forward(params, X, n, sparse_input, rng, stats, momentum, masks)
         delta = self.A[self.net.n_layers - 1][:n]
         loss = self.net.loss.loss_and_delta(delta, Y, w)
-        self._backward(params, grads, inputs, delta, n)
+        self._backward(params, grads, inputs, delta, n, sparse_input)
         return loss
 
-    def _forward(self, params, X, n, rng, stats, momentum, masks):
+    def _forward(self, params, X, n, sparse_input, rng, stats, momentum, masks):
         """Training-mode forward pass into the buffers; returns the input of
         each layer (the last layer's raw output is left in ``A[-1]``)."""
         net = self.net
         L = net.n_layers
         act = ACTIVATIONS[net.activation][0]
         inputs = [X]  # input of each layer
-        sparse_input = sp.issparse(X)
         ones = self.ones[:n]
         for i in range(L):
             Z = self.A[i][:n]
@@ -268,11 +268,10 @@ class _Workspace:
             stats[1][i] *= 1.0 - momentum
             stats[1][i] += momentum * unbiased
 
-    def _backward(self, params, grads, inputs, delta, n):
+    def _backward(self, params, grads, inputs, delta, n, sparse_input):
         """Back-propagate ``delta`` (dL/d output) into ``grads``."""
         net = self.net
         dact = ACTIVATIONS[net.activation][1]
-        sparse_input = sp.issparse(inputs[0])
         ones = self.ones[:n]
         for i in range(net.n_layers - 1, -1, -1):
             H = inputs[i]
