@@ -7,6 +7,8 @@ part works for any run. A hook returns None to go on or a reason to stop (see
 
 =====================  ======================================================
 :class:`RecordHistory` loss and rate of every epoch (also a diverged one)
+averaging              the weight average (:mod:`skreg.averaging`), before
+                       early stopping scores it
 :class:`EarlyStopping` validation score and loss; keeps the best weights and
                        restores them at the end; takes a divergence
 :class:`Verbose`       one line per epoch (``verbose >= 1``)
@@ -85,7 +87,7 @@ class EarlyStopping(Part):
         return "diverged"
 
     def on_train_end(self, setup, state, reason):
-        _, state.theta, state.stats = state.best
+        _, state.theta, state.stats, state.n_averaged = state.best
         state.average = None  # (the kept weights are chosen)
         state.history.best_loss = None
         if reason == "diverged":

@@ -132,7 +132,7 @@ class State:
     ``stats`` the running batch-norm statistics (or None), ``n_iter`` the
     epochs run, ``t`` the samples seen, ``t0`` the samples seen before the
     schedule's origin, ``monitor`` the no-improvement rule's state, ``best``
-    ``(score, theta, stats)`` of the best validation score so far (early
+    ``(score, theta, stats, n_averaged)`` of the best validation score so far (early
     stopping), ``plateau_factor`` the rate factor of the 'adaptive' rule,
     ``average`` and ``n_averaged`` the weight average and its count.
     """
@@ -157,7 +157,10 @@ class State:
         return self.theta if self.average is None else self.average
 
     def save_best(self, score):
-        self.best = (score, self.current().copy(), copy.deepcopy(self.stats))
+        """Keep ``(score, weights, statistics, n_averaged)`` of the weights
+        training would end with now (n_averaged: 0 for raw weights)."""
+        n_averaged = self.n_averaged if self.average is not None else 0
+        self.best = (score, self.current().copy(), copy.deepcopy(self.stats), n_averaged)
 
 
 @dataclass
