@@ -15,6 +15,7 @@ GALLERY_ORDER = [
     "plot_early_stopping.py",
     "plot_grid_search.py",
     "plot_batchnorm_dropout.py",
+    "plot_averaging_warmup_clipping.py",
 ]
 
 
