@@ -226,3 +226,22 @@ def test_chain_step_equals_the_written_out_step(iris):
     np.testing.assert_allclose(state.theta[:nw], expected_w, rtol=1e-14, atol=1e-15)
     np.testing.assert_allclose(state.theta[nw:], theta0[nw:] - lr * g0[nw:], rtol=1e-14)
     assert (state.theta[:nw] == 0).sum() > 0  # the prox gives exact zeros
+
+
+def test_early_stopping_keeps_the_count_of_the_weights_it_keeps(iris):
+    """Raw weights kept by early stopping carry n_averaged 0, an average its count."""
+    X, y = iris
+    est = MLPClassifier((6,), max_iter=5, random_state=0, early_stopping=True,
+                        averaging="swa")
+    run = _fitting.prepare(est, X, y)
+    state = run.state
+    state.save_best(0.5)  # no average yet: raw weights
+    assert state.best[3] == 0
+    state.average, state.n_averaged = state.theta + 1.0, 3
+    state.save_best(0.6)
+    np.testing.assert_array_equal(state.best[1], state.theta + 1.0)
+    assert state.best[3] == 3
+    state.best = (0.7, state.theta.copy(), state.stats, 0)
+    early = next(p for p in run.setup.parts if type(p).__name__ == "EarlyStopping")
+    early.on_train_end(run.setup, state, "no improvement")
+    assert state.n_averaged == 0 and state.average is None
