@@ -461,7 +461,7 @@ def test_swa_with_batch_norm_recomputes_the_running_statistics(batch_size):
 
 
 # ================================================================= 3. EMA
-@pytest.mark.parametrize("averaging, decay", [(EMA(decay=0.8), 0.8), ("ema", 0.99)])
+@pytest.mark.parametrize("averaging, decay", [(EMA(decay=0.8), 0.8), ("ema", 0.9)])
 @pytest.mark.parametrize("bn", [False, True])
 def test_ema_after_every_step(averaging, decay, bn):
     X, y = _regression(n=20, d=4, seed=8)
