@@ -43,7 +43,11 @@ from sklearn.exceptions import ConvergenceWarning
 import skreg
 from skreg import MLPClassifier, MLPRegressor
 
-OUT = pathlib.Path(__file__).resolve().parents[1] / "tests" / "data" / "legacy_0_1"
+# one folder per numpy major version: numpy 1 cannot unpickle numpy 2's
+# RandomState (and the other way round), so each environment of CI checks the
+# files written by 0.1.x under its own numpy
+OUT = (pathlib.Path(__file__).resolve().parents[1] / "tests" / "data" / "legacy_0_1"
+       / f"numpy{np.__version__.split('.')[0]}")
 COMMIT = "57b6d46"
 
 
@@ -180,7 +184,7 @@ def main():
         json.dump(manifest, f, indent=2, sort_keys=True)
         f.write("\n")
     for path in sorted(OUT.iterdir()):
-        print(f"{path.stat().st_size:>8}  {path.relative_to(OUT.parents[2])}")
+        print(f"{path.stat().st_size:>8}  {path.relative_to(OUT.parents[3])}")
 
 
 if __name__ == "__main__":

@@ -113,7 +113,8 @@ MIGRATIONS = {
 
 class FittedStateMixin:
     """Persistence of the fitted state: the skreg version is saved with it,
-    a different version warns on load, and older state is converted."""
+    a different version warns on load, older state is converted, and
+    parameters the saved estimator did not have yet take their defaults."""
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # (a copy: never write into __dict__)
@@ -140,6 +141,12 @@ class FittedStateMixin:
         for old, convert in MIGRATIONS.items():
             if old in state:
                 state.update(convert(state.pop(old)))
+        # parameters added since the file was written take their defaults
+        from ._config import PARAMS
+
+        for p in PARAMS:
+            if self._kind in p.estimators:
+                state.setdefault(p.name, p.default)
         super().__setstate__(state)
 
 

@@ -27,7 +27,10 @@ from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
 import skreg
 from skreg import optimizers, schedules
 
-DATA = pathlib.Path(__file__).parent / "data" / "legacy_0_1"
+# written under the running numpy's major version (numpy 1 and 2 cannot read
+# each other's pickled RandomState)
+DATA = (pathlib.Path(__file__).parent / "data" / "legacy_0_1"
+        / f"numpy{np.__version__.split('.')[0]}")
 MANIFEST = json.loads((DATA / "manifest.json").read_text())
 MODELS = sorted(MANIFEST["models"])
 CONTINUED = [name for name in MODELS if MANIFEST["models"][name]["continuation"]]
