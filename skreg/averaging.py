@@ -99,6 +99,7 @@ class _Averaging(Part):
     def __init__(self, data, batch_size, *, first_epoch=None, decay=None):
         self.data, self.batch_size = data, batch_size
         self.first_epoch, self.decay = first_epoch, decay
+        self._scratch = None
         if decay is not None:
             self.on_batch_end = self._ema_step  # only EMA needs the batch hook
 
@@ -107,9 +108,13 @@ class _Averaging(Part):
         if n == 0:
             state.average = theta.copy()
         elif self.decay is not None:
-            # avg <- decay * avg + (1 - decay) * w
+            # avg <- decay * avg + (1 - decay) * w, through one scratch vector
+            # (EMA runs every mini-batch: no allocation there)
+            if self._scratch is None or self._scratch.shape != theta.shape:
+                self._scratch = np.empty_like(theta)
             state.average *= self.decay
-            state.average += (1.0 - self.decay) * theta
+            np.multiply(theta, 1.0 - self.decay, out=self._scratch)
+            state.average += self._scratch
         else:
             # running mean of n + 1 iterates: avg <- avg + (w - avg) / (n + 1)
             state.average += (theta - state.average) / (n + 1)
