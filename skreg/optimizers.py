@@ -5,7 +5,12 @@ estimator, so ``solver__beta_1`` works in a grid search). Its running state is
 explicit: ``state = opt.init(theta)`` and ``opt.update(theta, grad, state,
 lr)`` changes ``theta`` and ``state`` in place. ``opt.step_size(state, lr)``
 is the step each coordinate just took per unit of gradient (a scalar for SGD,
-an array for the adaptive methods); the L1 proximal step uses it.
+an array for the adaptive methods); the proximal step of the L1 and group
+penalties uses it. For SGD with momentum it is the *effective* step: the
+displacement that a gradient held constant over all past steps would have
+produced in the last one, ``lr / (1 - momentum)`` once the rate has been
+constant for a while, which is what makes the proximal step's fixed points
+the objective's stationary points (see :meth:`SGD.step_size`).
 
 Formulas: SGD with momentum in scikit-learn's velocity form; Adagrad,
 RMSprop, Adam and AdamW as documented for ``torch.optim`` (no lr decay,
@@ -74,11 +79,36 @@ class SGD(Optimizer):
         if self.momentum > 0:
             state["velocity"] = np.zeros_like(theta)
             state["tmp"] = np.empty_like(theta)
+            state["reach"] = 0.0
         return state
+
+    def step_size(self, state, lr):
+        """The effective step of the last update, per unit of gradient.
+
+        The velocity sums past gradients with weights ``lr_k * m^(t-k)``, so
+        a constant gradient ``g`` moves theta by ``-s_t g`` in step t with
+        ``r_t = m r_{t-1} + lr_t`` and ``s_t = r_t`` (classical) or
+        ``s_t = m r_t + lr_t`` (Nesterov); both tend to ``lr / (1 - m)``
+        at a constant rate. A proximal step taken with ``s_t`` has as fixed
+        points exactly the points where ``0`` is in the gradient plus the
+        subdifferential of the penalty; taken with ``lr`` (as plain SGD
+        would) its threshold would be ``1 - m`` times too small.
+        """
+        m = self.momentum
+        if m <= 0:
+            return lr
+        reach = state["reach"]
+        return m * reach + lr if self.nesterov else reach
 
     def update(self, theta, grad, state, lr):
         state["t"] += 1
-        if self.momentum <= 0:
+        m = self.momentum
+        if m > 0:
+            # r_t = m r_{t-1} + lr_t (see step_size); a state saved before r
+            # existed resumes from its steady value
+            prev = state.get("reach", lr / (1.0 - m) if 0 < m < 1 and state["t"] > 1 else 0.0)
+            state["reach"] = m * prev + lr
+        if m <= 0:
             # theta <- theta - lr * g
             theta -= lr * grad
             return
