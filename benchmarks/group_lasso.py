@@ -1,11 +1,24 @@
-"""Targets of the group-lasso penalty (issue 11), measured.
+"""Targets of the group-lasso penalty (issues 11 and 20), measured.
 
 1. Friedman #1 (2,000 samples, 100 features of which 5 informative, noise
-   1.0), 5 seeds: alpha of an MLPRegressor(penalty='group_lasso') chosen by
-   GridSearchCV (3 folds; refit rule: the largest alpha whose mean CV R^2
-   is within 0.01 of the best); the features with non-zero importance must include
-   all 5 informative ones in every seed, with at most 5 noise features on
-   average. LassoCV's selection (non-zero coefficients) beside it.
+   1.0), 5 seeds: alpha of an MLPRegressor(penalty='group_lasso',
+   solver='sgd') chosen by GridSearchCV (3 folds; refit rule: the largest
+   alpha whose mean CV R^2 is within 0.01 of the best); the features with
+   non-zero importance must include all 5 informative ones in every seed.
+   LassoCV's selection (non-zero coefficients) beside it. The grid is
+   issue 11's times (1 - momentum): the proximal step of SGD with momentum
+   now thresholds with the effective step lr / (1 - momentum), so these
+   alphas have the zeros of issue 11's grid at equilibrium.
+1b. (issue 20) The plain estimator: MLPRegressor(penalty='group_lasso')
+   with its other defaults (Adam), alpha by GridSearchCV as above, on 75 %
+   of the data; held-out R^2 on the rest; with the full-batch proximal
+   phase (prox_max_iter=20, the default) and without it (0: the mini-batch
+   zeros only, as before). Informative and noise inputs kept, and the
+   search's wall time.
+1c. (issue 20) breast cancer with 50 noise inputs appended (each a copy of
+   one of its own columns, rows permuted), MLPClassifier(penalty=
+   'group_lasso') against the dense MLPClassifier(): share of appended
+   inputs dropped, held-out accuracy.
 2. digits, one hidden layer of 256 units: alpha chosen by GridSearchCV
    (largest alpha within 1 point of the best mean CV accuracy);
    skreg.prune must remove at least half of the hidden units, the held-out
@@ -22,7 +35,7 @@ import warnings
 
 import numpy as np
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.datasets import load_digits, make_friedman1
+from sklearn.datasets import load_breast_cancer, load_digits, make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LassoCV
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -81,6 +94,95 @@ def friedman(seeds, alphas):
     return rows
 
 
+def _kept(est):
+    return np.flatnonzero(est.feature_importances_ > 0)
+
+
+def plain_friedman(seeds, alphas):
+    """1b: the default MLPRegressor with and without the proximal phase."""
+    rows = []
+    for seed in seeds:
+        X, y = make_friedman1(n_samples=2000, n_features=100, noise=1.0, random_state=seed)
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=seed)
+        scaler = StandardScaler().fit(X_tr)
+        X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+        for prox in (0, 20):
+            mlp = MLPRegressor(penalty="group_lasso", prox_max_iter=prox, random_state=seed)
+            model = TransformedTargetRegressor(mlp, transformer=StandardScaler())
+            tic = time.perf_counter()
+            search = GridSearchCV(model, {"regressor__alpha": alphas}, cv=3, n_jobs=1,
+                                  refit=_sparsest_within(0.01)).fit(X_tr, y_tr)
+            t = time.perf_counter() - tic
+            best = search.best_estimator_.regressor_
+            sel = _kept(best)
+            rows.append(dict(seed=seed, prox=prox, alpha=search.best_params_["regressor__alpha"],
+                             inf=np.isin(INFORMATIVE, sel).sum(),
+                             noise=np.setdiff1d(sel, INFORMATIVE).size,
+                             r2=search.score(X_te, y_te), t=t, steps=best.prox_n_iter_,
+                             kkt=best.kkt_violation_))
+            r = rows[-1]
+            print(f"  seed {seed} prox_max_iter={prox}: alpha={r['alpha']:g} "
+                  f"{r['inf']}/5 informative, {r['noise']} noise, held-out R2 {r['r2']:.3f}, "
+                  f"{t:.0f} s", flush=True)
+    return rows
+
+
+def _with_noise_columns(X, n_noise, rng):
+    cols = rng.randint(0, X.shape[1], n_noise)
+    noise = np.column_stack([rng.permutation(X[:, c]) for c in cols])
+    return np.hstack([X, noise])
+
+
+def cancer_with_noise(seeds, alphas, n_noise=50):
+    """1c: breast cancer + 50 permuted copies of its own columns."""
+    X0, y = load_breast_cancer(return_X_y=True)
+    rows = []
+    for seed in seeds:
+        rng = np.random.RandomState(seed)
+        X = _with_noise_columns(X0, n_noise, rng)
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
+                                                  random_state=seed)
+        scaler = StandardScaler().fit(X_tr)
+        X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+        dense = MLPClassifier(random_state=seed).fit(X_tr, y_tr)
+        row = dict(seed=seed, dense=dense.score(X_te, y_te))
+        for prox in (0, 20):
+            tic = time.perf_counter()
+            search = GridSearchCV(
+                MLPClassifier(penalty="group_lasso", prox_max_iter=prox, random_state=seed),
+                {"alpha": alphas}, cv=3, n_jobs=1, refit=_sparsest_within(0.01)).fit(X_tr, y_tr)
+            sel = _kept(search.best_estimator_)
+            real = X0.shape[1]
+            row[prox] = dict(alpha=search.best_params_["alpha"],
+                             dropped=1 - np.sum(sel >= real) / n_noise,
+                             kept_real=int(np.sum(sel < real)),
+                             acc=search.score(X_te, y_te), t=time.perf_counter() - tic)
+        rows.append(row)
+        print(f"  seed {seed}: dense {row['dense']:.4f} | " + " | ".join(
+            f"prox {p}: alpha={row[p]['alpha']:g} dropped {row[p]['dropped']:.0%} of noise, "
+            f"{row[p]['kept_real']}/30 real, acc {row[p]['acc']:.4f}, {row[p]['t']:.0f} s"
+            for p in (0, 20)), flush=True)
+    return rows
+
+
+def fit_time(repeats=3):
+    """Wall time of one fit of the plain estimator with and without the phase."""
+    X, y = make_friedman1(n_samples=2000, n_features=100, noise=1.0, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    y = (y - y.mean()) / y.std()
+    out = {}
+    for prox in (0, 20):
+        best = np.inf
+        for _ in range(repeats):
+            est = MLPRegressor(penalty="group_lasso", alpha=1e-3, prox_max_iter=prox,
+                               random_state=0)
+            tic = time.perf_counter()
+            est.fit(X, y)
+            best = min(best, time.perf_counter() - tic)
+        out[prox] = best
+    return out
+
+
 def _predict_time(est, X, repeats=30):
     best = np.inf
     for _ in range(repeats):
@@ -122,8 +224,11 @@ def main():
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     seeds = [0, 1] if args.quick else [0, 1, 2, 3, 4]
-    f_alphas = [0.01, 0.02, 0.04] if args.quick else [0.01, 0.02, 0.04, 0.08]
-    d_alphas = [3e-3, 1e-2] if args.quick else [1e-3, 3e-3, 1e-2, 3e-2]
+    # issue 11's grids times (1 - momentum) = 0.1: SGD with momentum 0.9
+    f_alphas = [0.001, 0.002, 0.004] if args.quick else [0.001, 0.002, 0.004, 0.008]
+    d_alphas = [3e-4, 1e-3] if args.quick else [1e-4, 3e-4, 1e-3, 3e-3]
+    p_alphas = [3e-4, 1e-3, 3e-3] if args.quick else [3e-4, 1e-3, 2e-3, 5e-3, 1e-2]
+    c_alphas = [1e-3, 1e-2] if args.quick else [1e-3, 3e-3, 1e-2, 3e-2]
 
     print(f"Friedman #1, n=2000, 100 features, noise 1.0; alpha grid {f_alphas}")
     rows = friedman(seeds, f_alphas)
@@ -139,6 +244,41 @@ def main():
               f"{'yes' if r['lasso_x3'] else 'no'} | {r['lasso_noise']} |")
     print(f"\ntarget: all 5 informative in every seed: {'met' if all5 else 'NOT met'}; "
           f"noise features on average {noise:.1f} <= 5: {'met' if noise <= 5 else 'NOT met'}")
+
+    print(f"\n1b. the plain MLPRegressor(penalty='group_lasso'); alpha grid {p_alphas}")
+    rows = plain_friedman(seeds, p_alphas)
+    print("\n| prox_max_iter | seed | alpha | informative | noise | held-out R2 | "
+          "search time | phase steps | KKT violation |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in sorted(rows, key=lambda r: (r["prox"], r["seed"])):
+        kkt = "-" if r["kkt"] is None else f"{r['kkt']:.2g}"
+        print(f"| {r['prox']} | {r['seed']} | {r['alpha']:g} | {r['inf']}/5 | {r['noise']} | "
+              f"{r['r2']:.3f} | {r['t']:.0f} s | {r['steps']} | {kkt} |")
+    for prox in (0, 20):
+        sub = [r for r in rows if r["prox"] == prox]
+        print(f"prox_max_iter={prox}: all informative in every seed: "
+              f"{all(r['inf'] == 5 for r in sub)}; noise on average "
+              f"{np.mean([r['noise'] for r in sub]):.1f}; held-out R2 "
+              f"{np.mean([r['r2'] for r in sub]):.3f} +- {np.std([r['r2'] for r in sub]):.3f}; "
+              f"search time {np.mean([r['t'] for r in sub]):.0f} s")
+
+    print(f"\n1c. breast cancer + 50 permuted columns; alpha grid {c_alphas}")
+    crow = cancer_with_noise(seeds if not args.quick else [0], c_alphas)
+    print("\n| prox_max_iter | noise inputs dropped | real inputs kept | accuracy | "
+          "dense accuracy | search time |")
+    print("|---|---|---|---|---|---|")
+    for prox in (0, 20):
+        d = [r[prox] for r in crow]
+        print(f"| {prox} | {np.mean([x['dropped'] for x in d]):.1%} | "
+              f"{np.mean([x['kept_real'] for x in d]):.1f} / 30 | "
+              f"{np.mean([x['acc'] for x in d]):.4f} +- {np.std([x['acc'] for x in d]):.4f} | "
+              f"{np.mean([r['dense'] for r in crow]):.4f} | "
+              f"{np.mean([x['t'] for x in d]):.0f} s |")
+
+    t = fit_time()
+    print(f"\none fit of MLPRegressor(penalty='group_lasso', alpha=1e-3) on Friedman #1: "
+          f"{t[0]:.2f} s without the phase, {t[20]:.2f} s with it "
+          f"({t[20] / t[0]:.2f}x; best of 3)")
 
     print(f"\ndigits, MLPClassifier((256,)); alpha grid {d_alphas}")
     d = digits(d_alphas)

@@ -381,6 +381,28 @@ group penalties need a stochastic solver (not 'lbfgs').
           real(0, 1), """\
 Mix of the 'elasticnet' and 'group_elasticnet' penalties, in [0, 1].
 """, BOTH),
+    Param("prox_max_iter", 20, 'int',
+          integer(0), """\
+Steps of full-batch proximal gradient descent that end a fit whose
+penalty has a non-smooth part ('l1', 'elasticnet', 'group_lasso',
+'group_elasticnet'), after the mini-batch epochs (and after early
+stopping and ``averaging`` have chosen the weights), on the same
+objective, all training samples at once (without dropout; batch
+normalisation with the whole set's statistics, as 'lbfgs'). Mini-batch
+noise keeps reopening weights that the penalty would zero; this phase
+lands on the objective's own zeros, so that a zero weight or row
+satisfies the optimality condition (see ``kkt_violation_``). It stops
+earlier once the conditions hold to ``prox_tol``. 0 turns it off.
+Not run by ``partial_fit`` (one batch is not the objective) or
+'lbfgs' (exact already).
+""", BOTH),
+    Param("prox_tol", 1e-2, 'float',
+          real(0, low_open=True), """\
+Stopping tolerance of the proximal phase (``prox_max_iter``): the
+largest violation of the optimality conditions, relative to each
+weight's or row's threshold (``alpha * l1_ratio``, times
+``sqrt(fan_out)`` for a row), see ``kkt_violation_``.
+""", BOTH),
     Param("init", "auto", "{'auto', 'xavier', 'he', 'xavier_uniform', 'xavier_normal', 'he_uniform', 'he_normal'} or callable",
           _check_init, """\
 Weight initialisation. 'xavier' is Glorot & Bengio's uniform

@@ -26,6 +26,7 @@ from ._config import hidden_sizes, resolve
 from ._data import check_sample_weight
 from ._lbfgs import minimize_lbfgs
 from ._network import Network
+from ._proximal import ProximalPhase
 from ._parts import (EarlyStopping, Progress, RecordHistory, ReduceOnPlateau, StopOnPlateau,
                      Verbose, WarnAtMaxIter)
 from ._range_core import DEFAULTS as RANGE_TEST_DEFAULTS
@@ -300,8 +301,10 @@ def _averaging(cfg, incremental, data, batch_size):
     return rule._part(cfg.max_iter, data, batch_size)
 
 
-def _parts(cfg, incremental, early_stopping, averaging):
-    parts = [RecordHistory()]
+def _parts(cfg, incremental, early_stopping, averaging, proximal):
+    # the proximal phase first: its train-end hook runs last (see train)
+    parts = [proximal] if proximal is not None else []
+    parts.append(RecordHistory())
     if averaging is not None:
         parts.append(averaging)  # (updated before early stopping scores it)
     if early_stopping is not None:
@@ -345,13 +348,16 @@ def _stochastic(est, start, state):
         schedule = LinearWarmup(schedule, cfg.warmup, data.X.shape[0])
     batch_size = _batch_size(cfg, net, data.X.shape[0])
     averaging = _averaging(cfg, incremental, data, batch_size)
+    proximal = None
+    if alpha and start.penalty.has_prox and cfg.prox_max_iter and not incremental:
+        proximal = ProximalPhase(data, cfg.prox_max_iter, cfg.prox_tol)
     setup = Setup(
         net=net, optimizer=optimizer, schedule=schedule, penalty=start.penalty,
         alpha=alpha, lr_init=None, batch_size=batch_size,
         shuffle=cfg.shuffle, max_iter=cfg.max_iter,
         n_epochs=1 if incremental else cfg.max_iter,
         steps=chain(optimizer, start.penalty, alpha, cfg.max_grad_norm),
-        parts=_parts(cfg, incremental, early, averaging),
+        parts=_parts(cfg, incremental, early, averaging, proximal),
     )
     return Prepared(cfg, net, start.penalty, start.X, data, state, first_pass, incremental,
                     setup)
@@ -446,6 +452,7 @@ def store(est, run):
     est.validation_loss_curve_ = history.validation_loss_curve
     est.best_validation_score_ = history.best_validation_score
     est.n_averaged_ = state.n_averaged
+    est.prox_n_iter_, est.kkt_violation_ = history.prox_n_iter, history.kkt_violation
     est.optimizer_ = run.cfg.optimizer
     est.lr_schedule_ = run.cfg.schedule if setup is not None else None
     if setup is None:

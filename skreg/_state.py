@@ -64,6 +64,8 @@ FITTED = (
     Field("learning_rate_", "training"),
     Field("lr_range_test_", "training"),
     Field("n_averaged_", "training"),
+    Field("prox_n_iter_", "training"),
+    Field("kkt_violation_", "training"),
     Field("optimizer_", "training"),
     Field("lr_schedule_", "training"),
     Field("_rng", "resume"),
@@ -104,6 +106,10 @@ def _monitor_to_plain(monitor):
     return {"_monitor_state": {"best": float(monitor.best), "count": int(monitor.count)}}
 
 
+#: fitted attributes added since 0.1.0, and the value that describes a model
+#: fitted before them (no average, no proximal phase)
+ADDED_SINCE_0_1 = {"n_averaged_": 0, "prox_n_iter_": 0, "kkt_violation_": None}
+
 #: state of older versions -> its present form (skreg 0.1.0 stored helper objects)
 MIGRATIONS = {
     "_label_coder": _label_coder_to_kind,
@@ -141,6 +147,9 @@ class FittedStateMixin:
         for old, convert in MIGRATIONS.items():
             if old in state:
                 state.update(convert(state.pop(old)))
+        if "coefs_" in state:
+            for name, value in ADDED_SINCE_0_1.items():
+                state.setdefault(name, value)
         # parameters added since the file was written take their defaults
         from ._config import PARAMS
 
@@ -188,6 +197,24 @@ ATTRIBUTES_DOC = """
     n_averaged_ : int
         Number of iterates in the weight average (``averaging``; 0 without
         averaging, or when training stopped before averaging began).
+
+    prox_n_iter_ : int
+        Steps of the full-batch proximal phase (``prox_max_iter``) the last
+        fit ran; 0 when it did not run.
+
+    kkt_violation_ : float or None
+        Where the proximal phase ended, the largest violation of the
+        optimality conditions of the full-batch objective, relative to the
+        thresholds: a zero row ``g`` (group penalties) is optimal when
+        ``||grad_g|| <= tau_g = alpha * l1_ratio * sqrt(fan_out)`` (``grad``:
+        gradient of the data loss plus the smooth part of the penalty), a
+        non-zero row when ``grad_g = -tau_g * w_g / ||w_g||``, and each
+        violation is the distance from that, divided by ``tau_g``; element by
+        element, with ``tau = alpha * l1_ratio``, for 'l1' and
+        'elasticnet' (:meth:`skreg.penalties.Penalty.kkt_violation`); the
+        unpenalised parameters' gradient counts relative to the smallest
+        threshold. At most ``prox_tol`` when the phase converged; None when
+        it did not run.
 
     optimizer_ : Optimizer or None
         The optimizer the last fit used (resolved from ``solver``; None for

@@ -89,6 +89,8 @@ class History:
     loss: Optional[float] = None
     best_loss: Optional[float] = None
     best_validation_score: Optional[float] = None
+    prox_n_iter: int = 0
+    kkt_violation: Optional[float] = None
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,17 @@ def test_legacy_file_predicts_as_0_1(name, fmt, expected):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", MODELS)
+def test_legacy_file_has_the_attributes_added_since(name, fmt):
+    # fitted before averaging and the proximal phase existed: no average, no phase
+    est = _load(name, fmt)
+    assert est.n_averaged_ == 0
+    assert est.prox_n_iter_ == 0
+    assert est.kkt_violation_ is None
+    assert est.prox_max_iter == 20 and est.prox_tol == 0.01
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", CONTINUED)
 def test_training_continues_from_legacy_file_as_0_1(name, fmt, expected):
     """One more partial_fit (or warm-started fit) from a 0.1.x file lands on
