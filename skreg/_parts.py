@@ -6,6 +6,9 @@ part works for any run. A hook returns None to go on or a reason to stop (see
 :mod:`skreg._training`). ``fit`` uses, in this order:
 
 =====================  ======================================================
+proximal phase         the full-batch proximal phase (:mod:`skreg._proximal`)
+                       at the end, L1 and group penalties only; first, so
+                       that it ends last
 :class:`RecordHistory` loss and rate of every epoch (also a diverged one)
 averaging              the weight average (:mod:`skreg.averaging`), before
                        early stopping scores it

@@ -144,7 +144,6 @@ def proximal_gradient(net, penalty, alpha, theta, data, *, max_iter, tol, stats=
         else:
             break  # no step decreases F enough: as good as this method gets
         n_steps += 1
-        # Barzilai-Borwein: s = <d theta, d theta> / <d theta, d grad>
         # adaptive Barzilai-Borwein (Zhou, Gao & Dai 2006): the short step
         # <d theta, d grad> / ||d grad||^2 when it is under half the long one
         # <d theta, d theta> / <d theta, d grad>, else the long one (rejected

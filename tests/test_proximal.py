@@ -330,3 +330,33 @@ def test_bad_parameters_are_named(name, value):
     X, y = _linear_data()
     with pytest.raises(ValueError, match=name):
         MLPRegressor(penalty="l1", **{name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_row_without_gradient_goes_to_zero_and_stays_there(solver):
+    # inputs that are constant zero give their rows no data gradient: once a
+    # step has zeroed such a row, no later step (epoch after epoch) reopens it
+    rng = np.random.RandomState(0)
+    X = rng.randn(100, 5)
+    X[:, [1, 3]] = 0.0
+    y = X[:, 0] - 2 * X[:, 2] + 0.1 * rng.randn(100)
+    est = MLPRegressor(hidden_layer_sizes=(6,), penalty="group_lasso", alpha=0.03,
+                       solver=solver, learning_rate_init=0.05, batch_size=20,
+                       random_state=0)
+    first_zero = {}
+    for epoch in range(25):
+        est.partial_fit(X, y)
+        for row in (1, 3):
+            zero = not est.coefs_[0][row].any()
+            if zero:
+                first_zero.setdefault(row, epoch)
+            else:
+                assert row not in first_zero, (row, epoch)
+    assert set(first_zero) == {1, 3}
+    # a fit ends the same way after its proximal phase
+    fitted = MLPRegressor(hidden_layer_sizes=(6,), penalty="group_lasso", alpha=0.03,
+                          solver=solver, learning_rate_init=0.05, batch_size=20,
+                          max_iter=25, random_state=0).fit(X, y)
+    assert fitted.prox_n_iter_ > 0
+    assert not fitted.coefs_[0][[1, 3]].any()
+    assert np.all(np.linalg.norm(fitted.coefs_[0][[0, 2]], axis=1) > 0)
