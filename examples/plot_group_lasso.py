@@ -42,7 +42,7 @@ X = StandardScaler().fit_transform(X)
 
 # (SGD with momentum 0.9 thresholds with its effective step lr / (1 - 0.9),
 # so the useful alphas are ten times smaller than with plain SGD)
-alphas = [0.0005, 0.001, 0.002, 0.004, 0.008]
+alphas = [0.001, 0.002, 0.004, 0.008, 0.016]
 n_features, n_units, scores, found = [], [], [], []
 for alpha in alphas:
     mlp = MLPRegressor(hidden_layer_sizes=(32,), penalty="group_lasso", alpha=alpha,

@@ -74,8 +74,9 @@ ax1.legend(loc="lower left")
 # With L2 no weight is ever exactly zero, whatever ``alpha``; its accuracy
 # only starts to suffer at the largest values. With L1 the share of zeros
 # climbs with ``alpha`` while the accuracy holds: at ``alpha = 1e-3`` about
-# half of the weights are zero for about one point of accuracy, and at
-# ``alpha ~ 5e-3`` four in five are, with the accuracy still near 0.96.
+# two thirds of the weights are zero for under one point of accuracy, and at
+# ``alpha ~ 5e-3`` more than four in five are, with the accuracy still near
+# 0.96.
 # One step further every weight is zero and the network predicts a single
 # class (accuracy 0.1, chance on ten balanced classes). Elastic net sits
 # between the two, and collapses later than L1.
