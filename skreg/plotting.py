@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["TrainingHistoryDisplay", "WeightDistributionDisplay", "LearningRateRangeDisplay",
-           "HalvingSearchDisplay"]
+           "HalvingSearchDisplay", "GroupLassoPathDisplay"]
 
 
 def _import_pyplot(caller):
@@ -955,4 +955,173 @@ class HalvingSearchDisplay:
         resource = getattr(search, "resource", "max_iter")
         disp = cls(search.cv_results_, resource=resource,
                    best_index=getattr(search, "best_index_", None), name=name)
+        return disp.plot(ax=ax, **kwargs)
+
+
+class GroupLassoPathDisplay:
+    """A group-lasso path: each input's first-layer row norm against alpha.
+
+    One line per input on a logarithmic alpha axis (the dense point,
+    ``alpha=0``, at the left edge, marked "dense"); a line ends where the
+    input leaves the path. The ``n_highlight`` inputs that stay longest are
+    drawn in colour and labelled, the others in grey. The validation (or
+    mean cross-validated) score per point goes on a second axis, and the
+    chosen alpha, if any, is a vertical line.
+
+    Parameters
+    ----------
+    alphas : array-like of shape (n_points,)
+        The path's alphas, increasing; the first may be 0 (the dense fit).
+    row_norms : array-like of shape (n_points, n_features)
+    scores : array-like of shape (n_points,) or None, default=None
+    chosen_alpha : float or None, default=None
+    feature_names : sequence of str or None, default=None
+    n_highlight : int, default=8
+    name : str or None, default=None
+        Title of the axes.
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib Line2D
+        One per input.
+    score_line_ : matplotlib Line2D or None
+    chosen_line_ : matplotlib Line2D or None
+    ax_, score_ax_, figure_ : matplotlib Axes, Axes (or None) and Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from sklearn.datasets import make_friedman1
+    >>> from skreg import MLPRegressor, group_lasso_path
+    >>> from skreg.plotting import GroupLassoPathDisplay
+    >>> X, y = make_friedman1(n_samples=200, n_features=6, random_state=0)
+    >>> path = group_lasso_path(MLPRegressor(penalty="group_lasso", hidden_layer_sizes=(8,),
+    ...                                      max_iter=30, random_state=0),
+    ...                         X, y, n_alphas=5, path_max_iter=5, random_state=0)
+    >>> disp = GroupLassoPathDisplay.from_path(path)
+    >>> len(disp.lines_)
+    6
+    >>> plt.close(disp.figure_)
+    """
+
+    def __init__(self, alphas, row_norms, *, scores=None, chosen_alpha=None,
+                 feature_names=None, n_highlight=8, name=None):
+        self.alphas = np.asarray(alphas, dtype=float)
+        self.row_norms = np.asarray(row_norms, dtype=float)
+        if self.alphas.ndim != 1 or self.row_norms.shape[:1] != self.alphas.shape:
+            raise ValueError(
+                f"row_norms must have one row per alpha: got alphas of shape "
+                f"{self.alphas.shape} and row_norms of shape {self.row_norms.shape}."
+            )
+        self.scores = None if scores is None else np.asarray(scores, dtype=float)
+        self.chosen_alpha = chosen_alpha
+        n = self.row_norms.shape[1]
+        self.feature_names = (list(feature_names) if feature_names is not None
+                              else [f"x{i}" for i in range(n)])
+        self.n_highlight = n_highlight
+        self.name = name
+
+    def _x(self):
+        """Plotting positions: 0 (the dense point) one grid step left of the
+        smallest positive alpha."""
+        x = self.alphas.copy()
+        positive = x[x > 0]
+        if x.size and x[0] == 0 and positive.size:
+            step = positive[1] / positive[0] if positive.size > 1 else 2.0
+            x[0] = positive[0] / step
+        return x
+
+    def plot(self, ax=None, *, line_kw=None, score_kw=None):
+        """Draw the path.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+        line_kw, score_kw : dict, default=None
+            Keyword arguments for ``Axes.plot`` of the inputs' lines and of
+            the score line.
+
+        Returns
+        -------
+        self : GroupLassoPathDisplay
+        """
+        plt = _import_pyplot("GroupLassoPathDisplay")
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7, 4))
+        else:
+            fig = ax.figure
+        x = self._x()
+        support = self.row_norms > 0
+        last = np.array([np.flatnonzero(col)[-1] if col.any() else -1 for col in support.T])
+        top = set(np.argsort(-last, kind="stable")[:self.n_highlight].tolist())
+        self.lines_ = []
+        colour = 0
+        for j in range(self.row_norms.shape[1]):
+            # draw up to the first point where the input is out for good
+            stop = min(last[j] + 2, len(x))
+            kw = {"lw": 1, "color": "0.7", "zorder": 1}
+            if j in top:
+                kw = {"lw": 1.8, "color": f"C{colour % 10}", "zorder": 2,
+                      "label": self.feature_names[j]}
+                colour += 1
+            (line,) = ax.plot(x[:stop], self.row_norms[:stop, j], **{**kw, **(line_kw or {})})
+            self.lines_.append(line)
+        ax.set_xscale("log")
+        ax.set_xlabel("alpha (log scale; leftmost point: the dense fit, alpha=0)")
+        ax.set_ylabel("first-layer row norm ||W_1[i, :]||")
+        if self.alphas.size and self.alphas[0] == 0:
+            ax.annotate("dense", (x[0], 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(0, 3), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=8, color="0.3")
+        self.score_ax_, self.score_line_ = None, None
+        if self.scores is not None:
+            self.score_ax_ = ax.twinx()
+            (self.score_line_,) = self.score_ax_.plot(
+                x, self.scores, **{"color": "k", "ls": "--", "lw": 1.5, "marker": ".",
+                                   "label": "score", **(score_kw or {})})
+            self.score_ax_.set_ylabel("score (dashed)")
+        self.chosen_line_ = None
+        if self.chosen_alpha is not None:
+            where = self.chosen_alpha if self.chosen_alpha > 0 else x[0]
+            self.chosen_line_ = ax.axvline(where, color="C3", ls=":", lw=1.5,
+                                           label="chosen alpha")
+        ax.legend(loc="upper right", fontsize=7, framealpha=0.9)
+        ax.grid(True, alpha=0.3)
+        if self.name:
+            ax.set_title(self.name, pad=14)
+        self.ax_ = ax
+        self.figure_ = fig
+        return self
+
+    @classmethod
+    def from_path(cls, path, *, ax=None, feature_names=None, n_highlight=8, name=None,
+                  **kwargs):
+        """Draw the result of :func:`skreg.group_lasso_path` (its validation
+        scores, if any).
+
+        Returns
+        -------
+        display : GroupLassoPathDisplay
+        """
+        disp = cls(path["alphas"], path["row_norms"], scores=path.get("validation_scores"),
+                   feature_names=feature_names, n_highlight=n_highlight, name=name)
+        return disp.plot(ax=ax, **kwargs)
+
+    @classmethod
+    def from_estimator(cls, selector, *, ax=None, n_highlight=8, name=None, **kwargs):
+        """Draw a fitted :class:`skreg.GroupLassoSelectorCV`: its whole-data
+        path, the mean cross-validated score per point and the chosen alpha.
+
+        Returns
+        -------
+        display : GroupLassoPathDisplay
+        """
+        check_is_fitted(selector, "path_")
+        names = getattr(selector, "feature_names_in_", None)
+        path = selector.path_
+        disp = cls(path["alphas"], path["row_norms"], scores=path["mean_cv_scores"],
+                   chosen_alpha=selector.alpha_, n_highlight=n_highlight, name=name,
+                   feature_names=None if names is None else list(names))
         return disp.plot(ax=ax, **kwargs)

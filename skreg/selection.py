@@ -334,7 +334,7 @@ class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
     ...                                         hidden_layer_sizes=(16,), max_iter=50,
     ...                                         random_state=0),
     ...                            n_alphas=6, path_max_iter=10, cv=2).fit(X, y)
-    >>> sel.transform(X).shape[1] == sel.support_.sum()
+    >>> bool(sel.transform(X).shape[1] == sel.support_.sum())
     True
     """
 

@@ -253,3 +253,34 @@ def test_module_import_does_not_import_matplotlib():
     code = ("import sys; import skreg.plotting; "
             "sys.exit(1 if 'matplotlib' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_group_lasso_path_display_draws_the_path_and_the_choice():
+    from skreg import GroupLassoSelectorCV, MLPRegressor
+    from skreg.plotting import GroupLassoPathDisplay
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(80, 5)
+    y = X[:, 0] - X[:, 1] + 0.1 * rng.randn(80)
+    sel = GroupLassoSelectorCV(MLPRegressor(hidden_layer_sizes=(4,), penalty="group_lasso",
+                                            max_iter=30, random_state=0),
+                               n_alphas=4, path_max_iter=5, cv=2).fit(X, y)
+    disp = GroupLassoPathDisplay.from_estimator(sel, n_highlight=2)
+    path = sel.path_
+    assert len(disp.lines_) == 5
+    # each input's line runs to the first point where it is out for good
+    for j, line in enumerate(disp.lines_):
+        xs, ys = line.get_data()
+        np.testing.assert_array_equal(ys, path.row_norms[:len(ys), j])
+        if not path.support[-1, j] and len(ys) > 1:
+            assert ys[-1] == 0 and ys[-2] > 0
+    # the dense point is drawn one grid step left of the first alpha
+    xs = disp.lines_[0].get_data()[0]
+    assert xs[0] == pytest.approx(path.alphas[1] ** 2 / path.alphas[2])
+    np.testing.assert_array_equal(disp.score_line_.get_data()[1], path.mean_cv_scores)
+    assert disp.chosen_line_ is not None
+    coloured = [line for line in disp.lines_ if line.get_label() in ("x0", "x1")]
+    assert len(coloured) == 2  # the two inputs that stay longest are labelled
+    plt.close(disp.figure_)
+    with pytest.raises(ValueError, match="one row per alpha"):
+        GroupLassoPathDisplay([0.0, 1.0], np.zeros((3, 2)))

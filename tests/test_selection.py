@@ -142,7 +142,6 @@ def test_relaxed_scores_refit_on_the_kept_inputs():
                                cv=[(train, test)]).fit(X, y)
     fold = group_lasso_path(_net(), X[train], y[train], alphas=sel.alphas_[1:],
                             path_max_iter=10, validation_fraction=None)
-                            validation_fraction=None)
     for i, mask in enumerate(fold.support):
         if mask.any():
             refit = _net(alpha=0.0).fit(X[train][:, mask], y[train])
