@@ -42,7 +42,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skreg import MLPClassifier, MLPRegressor, prune
+from skreg import GroupLassoSelectorCV, MLPClassifier, MLPRegressor, prune
 
 INFORMATIVE = np.arange(5)
 
@@ -184,6 +184,94 @@ def fit_time(n_samples, repeats=3):
     return out
 
 
+def _selector_data(name, seed, n_noise=50):
+    """The selector's data sets, as benchmarks/lassonet_peer.py builds them."""
+    if name == "friedman":
+        X, y = make_friedman1(n_samples=2000, n_features=100, noise=1.0, random_state=seed)
+        n_real, stratify = 5, None
+    else:
+        X0, y = load_breast_cancer(return_X_y=True)
+        X = _with_noise_columns(X0, n_noise, np.random.RandomState(seed))
+        n_real, stratify = X0.shape[1], y
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=stratify,
+                                              random_state=seed)
+    scaler = StandardScaler().fit(X_tr)
+    X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    if name == "friedman":
+        mu, sd = y_tr.mean(), y_tr.std()
+        y_tr, y_te = (y_tr - mu) / sd, (y_te - mu) / sd
+    return X_tr, X_te, y_tr, y_te, n_real
+
+
+def _downstream(name, seed):
+    return (MLPRegressor if name == "friedman" else MLPClassifier)(random_state=seed)
+
+
+def _selection_row(name, seed, kept, n_real, X_tr, X_te, y_tr, y_te, t):
+    kept = np.asarray(kept, dtype=int)
+    real = int(np.sum(kept < n_real))
+    score = (_downstream(name, seed).fit(X_tr[:, kept], y_tr).score(X_te[:, kept], y_te)
+             if kept.size else float("nan"))
+    return dict(seed=seed, kept=kept.size, real=real,
+                precision=real / kept.size if kept.size else float("nan"),
+                recall=real / n_real, score=score, t=t)
+
+
+def selector(name, seeds, lassonet_python=None):
+    """GroupLassoSelectorCV with its defaults; optionally LassoNet*CV."""
+    import json
+    import subprocess
+
+    rows = {"skreg": [], "dense": [], "lassonet": []}
+    for seed in seeds:
+        X_tr, X_te, y_tr, y_te, n_real = _selector_data(name, seed)
+        dense = _downstream(name, seed).fit(X_tr, y_tr).score(X_te, y_te)
+        rows["dense"].append(dense)
+        tic = time.perf_counter()
+        sel = GroupLassoSelectorCV(random_state=seed).fit(X_tr, y_tr)
+        r = _selection_row(name, seed, np.flatnonzero(sel.support_), n_real,
+                           X_tr, X_te, y_tr, y_te, time.perf_counter() - tic)
+        r["alpha"] = sel.alpha_
+        rows["skreg"].append(r)
+        print(f"  {name} seed {seed}: dense {dense:.4f} | skreg: kept {r['kept']} "
+              f"({r['real']} real), score {r['score']:.4f}, {r['t']:.0f} s", flush=True)
+        if lassonet_python:
+            out = subprocess.run([lassonet_python, __file__.replace("group_lasso.py",
+                                                                    "lassonet_peer.py"),
+                                  name, str(seed)], capture_output=True, text=True)
+            if out.returncode != 0:
+                print(out.stderr[-2000:])
+                continue
+            got = json.loads(out.stdout.strip().splitlines()[-1])
+            r = _selection_row(name, seed, got["kept"], n_real, X_tr, X_te, y_tr, y_te,
+                               got["time"])
+            r["own_score"] = got["lassonet_score"]
+            rows["lassonet"].append(r)
+            print(f"  {name} seed {seed}: LassoNet: kept {r['kept']} ({r['real']} real), "
+                  f"score {r['score']:.4f} (its own model {r['own_score']:.4f}), "
+                  f"{r['t']:.0f} s", flush=True)
+    return rows
+
+
+def _print_selector(name, rows):
+    metric = "R2" if name == "friedman" else "accuracy"
+    print(f"\n| {name} | inputs kept | real kept | precision | recall | held-out {metric} "
+          f"of MLP on kept | dense MLP | wall time |")
+    print("|---|---|---|---|---|---|---|---|")
+    dense = np.mean(rows["dense"])
+    for who in ("skreg", "lassonet"):
+        sub = rows[who]
+        if not sub:
+            continue
+        m = {k: np.mean([r[k] for r in sub]) for k in ("kept", "real", "precision",
+                                                       "recall", "score", "t")}
+        sd = np.std([r["score"] for r in sub])
+        label = "GroupLassoSelectorCV()" if who == "skreg" else "LassoNet*CV(hidden_dims=(64,), cv=3)"
+        print(f"| {label} ({len(sub)} seeds) | {m['kept']:.1f} | {m['real']:.1f} | "
+              f"{m['precision']:.3f} | {m['recall']:.3f} | {m['score']:.4f} +- {sd:.4f} | "
+              f"{dense:.4f} | {m['t']:.0f} s |")
+
+
 def _predict_time(est, X, repeats=30):
     best = np.inf
     for _ in range(repeats):
@@ -222,7 +310,22 @@ def digits(alphas):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--part", choices=("all", "penalty", "selector"), default="all",
+                        help="the penalty's targets (issues 11, 20), the selector's (21), "
+                             "or both")
+    parser.add_argument("--selector-seeds", type=int, default=3)
+    parser.add_argument("--lassonet-python", default=None,
+                        help="python of an environment with lassonet (see "
+                             "benchmarks/lassonet_peer.py) to run LassoNet beside")
     args = parser.parse_args()
+    if args.part in ("all", "selector"):
+        seeds = list(range(args.selector_seeds))
+        print("2. (issue 21) GroupLassoSelectorCV with its defaults, 25 % held out; the "
+              "downstream model is MLPRegressor() / MLPClassifier() on the kept inputs")
+        for name in ("friedman", "cancer"):
+            _print_selector(name, selector(name, seeds, args.lassonet_python))
+        if args.part == "selector":
+            return
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     seeds = [0, 1] if args.quick else [0, 1, 2, 3, 4]
     # issue 11's grids times (1 - momentum) = 0.1: SGD with momentum 0.9

@@ -87,7 +87,8 @@ print("kept:", list(selector.get_feature_names_out()))
 
 dense = make_pipeline(StandardScaler(), final_net()).fit(X_train, y_train)
 oracle = make_pipeline(StandardScaler(), final_net()).fit(X_train[real_names], y_train)
-best = pipe.set_params(groupselector__selection="best") if False else None
+pipe_best = make_pipeline(StandardScaler(), GroupLassoSelectorCV(selector.estimator, n_alphas=15, path_max_iter=20, cv=3, selection="best"), final_net()).set_output(transform="pandas").fit(X_train, y_train)
+print("best:", pipe_best[1].alpha_, list(pipe_best[1].get_feature_names_out()), pipe_best.score(X_test, y_test))
 print(f"test R^2, selected columns ('1se'): {pipe.score(X_test, y_test):.3f}")
 print(f"test R^2, all 60 columns:           {dense.score(X_test, y_test):.3f}")
 print(f"test R^2, the 10 real columns:      {oracle.score(X_test[real_names], y_test):.3f}")
@@ -110,4 +111,6 @@ ax.bar(np.arange(len(order)), imp[order],
 ax.set_xticks(np.arange(len(order)), X.columns[order], rotation=90, fontsize=6)
 ax.set_yscale("log")
 ax.axhline(selector.alpha_, color="C3", ls=":")
+import os
+for i in plt.get_fignums(): plt.figure(i).savefig(f"/tmp/glsel/fig{i}.png", dpi=80)
 plt.show()
