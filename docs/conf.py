@@ -79,11 +79,14 @@ def _skip_member(app, what, name, obj, skip, options):
 # ``:ref:`` links into scikit-learn's user guide, which do not exist here
 # without intersphinx: keep their text, drop the link.
 _SKLEARN_REF = re.compile(r":ref:`([^`<]+?)\s*<[^`>]+>`")
+# (a bare ``:ref:`label``` keeps the label as plain text)
+_SKLEARN_BARE_REF = re.compile(r":ref:`([^`<>]+)`")
 
 
 def _unlink_sklearn_refs(app, what, name, obj, options, lines):
     if getattr(obj, "__module__", "") and obj.__module__.startswith("sklearn"):
-        lines[:] = [_SKLEARN_REF.sub(r"\1", line) for line in lines]
+        lines[:] = [_SKLEARN_BARE_REF.sub(r"``\1``", _SKLEARN_REF.sub(r"\1", line))
+                    for line in lines]
 
 
 # -- matplotlib's plot directive (small figures inside the user guide) ---------

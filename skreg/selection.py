@@ -306,14 +306,14 @@ class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
 
     Attributes
     ----------
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (`n_features_in_`,)
     alpha_ : float
         The chosen alpha (0: the dense point, every input).
     alphas_ : ndarray
         The path's alphas, 0 first.
     cv_scores_ : ndarray of shape (n_alphas_path, n_folds)
         Held-out score of every point in every fold.
-    feature_importances_ : ndarray of shape (n_features_in_,)
+    feature_importances_ : ndarray of shape (`n_features_in_`,)
         Each input's exit alpha on the whole-data path (the smallest alpha
         from which it stays out): larger means kept longer. Finite when the
         path ran until no input was left.
