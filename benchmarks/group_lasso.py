@@ -217,7 +217,7 @@ def _selection_row(name, seed, kept, n_real, X_tr, X_te, y_tr, y_te, t):
                 recall=real / n_real, score=score, t=t)
 
 
-def selector(name, seeds, lassonet_python=None):
+def selector(name, seeds, lassonet_python=None, lassonet_seeds=None):
     """GroupLassoSelectorCV with its defaults; optionally LassoNet*CV."""
     import json
     import subprocess
@@ -235,7 +235,7 @@ def selector(name, seeds, lassonet_python=None):
         rows["skreg"].append(r)
         print(f"  {name} seed {seed}: dense {dense:.4f} | skreg: kept {r['kept']} "
               f"({r['real']} real), score {r['score']:.4f}, {r['t']:.0f} s", flush=True)
-        if lassonet_python:
+        if lassonet_python and (lassonet_seeds is None or seed < lassonet_seeds):
             out = subprocess.run([lassonet_python, __file__.replace("group_lasso.py",
                                                                     "lassonet_peer.py"),
                                   name, str(seed)], capture_output=True, text=True)
@@ -314,6 +314,8 @@ def main():
                         help="the penalty's targets (issues 11, 20), the selector's (21), "
                              "or both")
     parser.add_argument("--selector-seeds", type=int, default=3)
+    parser.add_argument("--lassonet-seeds", type=int, default=None,
+                        help="run LassoNet on the first N seeds only (it is slow)")
     parser.add_argument("--lassonet-python", default=None,
                         help="python of an environment with lassonet (see "
                              "benchmarks/lassonet_peer.py) to run LassoNet beside")
@@ -323,7 +325,8 @@ def main():
         print("2. (issue 21) GroupLassoSelectorCV with its defaults, 25 % held out; the "
               "downstream model is MLPRegressor() / MLPClassifier() on the kept inputs")
         for name in ("friedman", "cancer"):
-            _print_selector(name, selector(name, seeds, args.lassonet_python))
+            _print_selector(name, selector(name, seeds, args.lassonet_python,
+                                           args.lassonet_seeds))
         if args.part == "selector":
             return
     warnings.filterwarnings("ignore", category=ConvergenceWarning)

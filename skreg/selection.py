@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import SelectorMixin
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv, train_test_split
 from sklearn.utils import Bunch
 from sklearn.utils.multiclass import type_of_target
@@ -255,16 +256,16 @@ def group_lasso_path(estimator, X, y, *, alphas=None, n_alphas=30, eps=1e-2, pat
                  estimators=kept)
 
 
-def _score_support(est, mask, X_tr, y_tr, X_te, y_te):
+def _score_support(est, scorer, mask, X_tr, y_tr, X_te, y_te):
     """Held-out score of the network refit without penalty on the kept inputs
     (relaxed), or of a constant prediction when none is kept."""
     if not mask.any():
         dummy = (DummyClassifier() if est._kind == "classifier" else DummyRegressor())
-        return dummy.fit(X_tr, y_tr).score(X_te, y_te)
+        return scorer(dummy.fit(X_tr, y_tr), X_te, y_te)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         refit = clone(est).set_params(alpha=0.0).fit(X_tr[:, mask], y_tr)
-    return refit.score(X_te[:, mask], y_te)
+    return scorer(refit, X_te[:, mask], y_te)
 
 
 class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
@@ -299,6 +300,9 @@ class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
         Epochs of each warm-started point of the path.
     cv : int, cross-validation generator or iterable, default=3
         As in scikit-learn (stratified folds for a classifier).
+    scoring : str, callable or None, default=None
+        How a point is scored on a fold's held-out part (scikit-learn's
+        scorers); None: the network's ``score`` (R^2, accuracy).
     selection : {'1se', 'best'}, default='1se'
     relaxed : bool, default=True
     random_state : int, RandomState or None, default=None
@@ -339,13 +343,14 @@ class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
     """
 
     def __init__(self, estimator=None, *, alphas=None, n_alphas=30, eps=1e-2, path_max_iter=20,
-                 cv=3, selection="1se", relaxed=True, random_state=None):
+                 cv=3, scoring=None, selection="1se", relaxed=True, random_state=None):
         self.estimator = estimator
         self.alphas = alphas
         self.n_alphas = n_alphas
         self.eps = eps
         self.path_max_iter = path_max_iter
         self.cv = cv
+        self.scoring = scoring
         self.selection = selection
         self.relaxed = relaxed
         self.random_state = random_state
@@ -369,10 +374,11 @@ class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
             raise ValueError(f"relaxed must be True or False; got {self.relaxed!r}.")
         est = _path_estimator(self.estimator, y, self.random_state)
         cv = check_cv(self.cv, y, classifier=est._kind == "classifier")
+        scorer = check_scoring(est, scoring=self.scoring)
         grid, norms, kept, _ = _run_path(est, X, y, alphas, n_alphas=self.n_alphas,
                                          eps=self.eps, path_max_iter=self.path_max_iter,
                                          extend=alphas is None, keep=True)
-        scores = [self._fold_scores(est, X, y, train, test, grid[1:])
+        scores = [self._fold_scores(est, scorer, X, y, train, test, grid[1:])
                   for train, test in cv.split(X, y)]
         self.cv_scores_ = np.column_stack(scores)
         mean = self.cv_scores_.mean(axis=1)
@@ -394,21 +400,20 @@ class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
         self.estimator_ = kept[index]
         return self
 
-    def _fold_scores(self, est, X, y, train, test, alphas):
+    def _fold_scores(self, est, scorer, X, y, train, test, alphas):
         X_tr, y_tr, X_te, y_te = X[train], y[train], X[test], y[test]
-        evals = [] if self.relaxed else [(X_te, y_te)]
-        _, norms, _, path_scores = _run_path(est, X_tr, y_tr, alphas, n_alphas=self.n_alphas,
-                                             eps=self.eps, path_max_iter=self.path_max_iter,
-                                             extend=False, evals=evals)
+        _, norms, kept, _ = _run_path(est, X_tr, y_tr, alphas, n_alphas=self.n_alphas,
+                                      eps=self.eps, path_max_iter=self.path_max_iter,
+                                      extend=False, keep=not self.relaxed)
         if not self.relaxed:
-            return path_scores[:, 0]
+            return np.array([scorer(e, X_te, y_te) for e in kept])
         cache = {}
         out = []
         for row in norms:
             mask = row > 0
             key = mask.tobytes()
             if key not in cache:
-                cache[key] = _score_support(est, mask, X_tr, y_tr, X_te, y_te)
+                cache[key] = _score_support(est, scorer, mask, X_tr, y_tr, X_te, y_te)
             out.append(cache[key])
         return np.array(out)
 

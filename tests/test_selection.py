@@ -150,6 +150,12 @@ def test_relaxed_scores_refit_on_the_kept_inputs():
             expected = 1 - np.sum((y[test] - y[train].mean()) ** 2) / np.sum(
                 (y[test] - y[test].mean()) ** 2)
         assert sel.cv_scores_[i, 0] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    # a scorer of scikit-learn's in place of the network's score
+    mae = clone(sel).set_params(scoring="neg_mean_absolute_error").fit(X, y)
+    mask = fold.support[0]  # the dense point: every input
+    refit = _net(alpha=0.0).fit(X[train][:, mask], y[train])
+    expected = -np.mean(np.abs(refit.predict(X[test][:, mask]) - y[test]))
+    assert mae.cv_scores_[0, 0] == pytest.approx(expected, rel=1e-12)
     plain = clone(sel).set_params(relaxed=False).fit(X, y)
     path_scores = group_lasso_path(_net(), X[train], y[train], alphas=sel.alphas_[1:],
                                    path_max_iter=10, validation_fraction=None,
