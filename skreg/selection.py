@@ -26,6 +26,7 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv, train_test_split
 from sklearn.utils import Bunch
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -305,6 +306,10 @@ class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
         scorers); None: the network's ``score`` (R^2, accuracy).
     selection : {'1se', 'best'}, default='1se'
     relaxed : bool, default=True
+    n_jobs : int or None, default=None
+        Folds run in parallel through joblib (``-1``: all cores; with
+        ``joblib.parallel_backend('dask')`` on a cluster). None: one after
+        the other. The result does not depend on it.
     random_state : int, RandomState or None, default=None
         Only for ``estimator=None``: the default network's ``random_state``.
 
@@ -343,7 +348,8 @@ class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
     """
 
     def __init__(self, estimator=None, *, alphas=None, n_alphas=30, eps=1e-2, path_max_iter=20,
-                 cv=3, scoring=None, selection="1se", relaxed=True, random_state=None):
+                 cv=3, scoring=None, selection="1se", relaxed=True, n_jobs=None,
+                 random_state=None):
         self.estimator = estimator
         self.alphas = alphas
         self.n_alphas = n_alphas
@@ -353,6 +359,7 @@ class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
         self.scoring = scoring
         self.selection = selection
         self.relaxed = relaxed
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -378,8 +385,10 @@ class GroupLassoSelectorCV(SelectorMixin, BaseEstimator):
         grid, norms, kept, _ = _run_path(est, X, y, alphas, n_alphas=self.n_alphas,
                                          eps=self.eps, path_max_iter=self.path_max_iter,
                                          extend=alphas is None, keep=True)
-        scores = [self._fold_scores(est, scorer, X, y, train, test, grid[1:])
-                  for train, test in cv.split(X, y)]
+        # the folds' paths are independent: joblib runs them (dask backend too)
+        scores = Parallel(n_jobs=self.n_jobs)(
+            delayed(self._fold_scores)(est, scorer, X, y, train, test, grid[1:])
+            for train, test in cv.split(X, y))
         self.cv_scores_ = np.column_stack(scores)
         mean = self.cv_scores_.mean(axis=1)
         best = int(np.argmax(mean))

@@ -179,6 +179,16 @@ def test_selector_in_a_pipeline_with_pandas_names():
     assert list(out.columns) == list(names)
 
 
+def test_folds_in_parallel_give_the_same_selection():
+    X, y = _data(n=90, p=4, seed=5)
+    sel = GroupLassoSelectorCV(_net(), n_alphas=4, eps=0.05, path_max_iter=5, cv=3)
+    one = clone(sel).fit(X, y)
+    two = clone(sel).set_params(n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(two.cv_scores_, one.cv_scores_, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(two.support_, one.support_)
+    assert two.alpha_ == one.alpha_
+
+
 def test_default_estimator_follows_the_target():
     X, y = _data(n=80, p=3)
     sel = GroupLassoSelectorCV(n_alphas=3, path_max_iter=3, cv=2, random_state=0)
