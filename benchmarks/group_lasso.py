@@ -42,6 +42,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from lassonet_peer import selector_data, with_noise_columns  # (this folder)
 from skreg import GroupLassoSelectorCV, MLPClassifier, MLPRegressor, prune
 
 INFORMATIVE = np.arange(5)
@@ -128,19 +129,13 @@ def plain_friedman(seeds, alphas, n_samples):
     return rows
 
 
-def _with_noise_columns(X, n_noise, rng):
-    cols = rng.randint(0, X.shape[1], n_noise)
-    noise = np.column_stack([rng.permutation(X[:, c]) for c in cols])
-    return np.hstack([X, noise])
-
-
 def cancer_with_noise(seeds, alphas, n_noise=50):
     """1c: breast cancer + 50 permuted copies of its own columns."""
     X0, y = load_breast_cancer(return_X_y=True)
     rows = []
     for seed in seeds:
         rng = np.random.RandomState(seed)
-        X = _with_noise_columns(X0, n_noise, rng)
+        X = with_noise_columns(X0, n_noise, rng)
         X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
                                                   random_state=seed)
         scaler = StandardScaler().fit(X_tr)
@@ -184,25 +179,6 @@ def fit_time(n_samples, repeats=3):
     return out
 
 
-def _selector_data(name, seed, n_noise=50):
-    """The selector's data sets, as benchmarks/lassonet_peer.py builds them."""
-    if name == "friedman":
-        X, y = make_friedman1(n_samples=2000, n_features=100, noise=1.0, random_state=seed)
-        n_real, stratify = 5, None
-    else:
-        X0, y = load_breast_cancer(return_X_y=True)
-        X = _with_noise_columns(X0, n_noise, np.random.RandomState(seed))
-        n_real, stratify = X0.shape[1], y
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=stratify,
-                                              random_state=seed)
-    scaler = StandardScaler().fit(X_tr)
-    X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
-    if name == "friedman":
-        mu, sd = y_tr.mean(), y_tr.std()
-        y_tr, y_te = (y_tr - mu) / sd, (y_te - mu) / sd
-    return X_tr, X_te, y_tr, y_te, n_real
-
-
 def _downstream(name, seed):
     return (MLPRegressor if name == "friedman" else MLPClassifier)(random_state=seed)
 
@@ -224,7 +200,7 @@ def selector(name, seeds, lassonet_python=None, lassonet_seeds=None):
 
     rows = {"skreg": [], "dense": [], "lassonet": []}
     for seed in seeds:
-        X_tr, X_te, y_tr, y_te, n_real = _selector_data(name, seed)
+        X_tr, X_te, y_tr, y_te, n_real = selector_data(name, seed)
         dense = _downstream(name, seed).fit(X_tr, y_tr).score(X_te, y_te)
         rows["dense"].append(dense)
         tic = time.perf_counter()

@@ -12,8 +12,8 @@ Prints one JSON line: the kept inputs, the held-out score of the model on
 them (the same downstream model as group_lasso.py: scikit-learn's default
 MLP would differ, so LassoNet's own refit is not used; the selection is
 what is compared) and the wall time. The data and splits are built exactly
-as in group_lasso.py (``_selector_data``), copied here so that this script
-does not import skreg.
+here and group_lasso.py imports them (this script must not import skreg:
+its environment has none).
 """
 
 import json
@@ -27,6 +27,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 
+def with_noise_columns(X, n_noise, rng):
+    """X with ``n_noise`` columns appended, each a copy of a random column of
+    X with its rows permuted."""
+    cols = rng.randint(0, X.shape[1], n_noise)
+    noise = np.column_stack([rng.permutation(X[:, c]) for c in cols])
+    return np.hstack([X, noise])
+
+
 def selector_data(name, seed, n_noise=50):
     """(X_train, X_test, y_train, y_test, n_real); X standardised on the
     training part, y too for the regression."""
@@ -35,9 +43,7 @@ def selector_data(name, seed, n_noise=50):
         n_real, stratify = 5, None
     else:
         X0, y = load_breast_cancer(return_X_y=True)
-        rng = np.random.RandomState(seed)
-        cols = rng.randint(0, X0.shape[1], n_noise)
-        X = np.hstack([X0, np.column_stack([rng.permutation(X0[:, c]) for c in cols])])
+        X = with_noise_columns(X0, n_noise, np.random.RandomState(seed))
         n_real, stratify = X0.shape[1], y
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=stratify,
                                               random_state=seed)

@@ -106,7 +106,9 @@ class SGD(Optimizer):
         if m > 0:
             # r_t = m r_{t-1} + lr_t (see step_size); a state saved before r
             # existed resumes from its steady value
-            prev = state.get("reach", lr / (1.0 - m) if 0 < m < 1 and state["t"] > 1 else 0.0)
+            prev = state.get("reach")
+            if prev is None:
+                prev = lr / (1.0 - m) if 0 < m < 1 and state["t"] > 1 else 0.0
             state["reach"] = m * prev + lr
         if m <= 0:
             # theta <- theta - lr * g

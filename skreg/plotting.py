@@ -1053,8 +1053,9 @@ class GroupLassoPathDisplay:
         else:
             fig = ax.figure
         x = self._x()
-        support = self.row_norms > 0
-        last = np.array([np.flatnonzero(col)[-1] if col.any() else -1 for col in support.T])
+        from .selection import last_inside
+
+        last = last_inside(self.row_norms > 0)
         top = set(np.argsort(-last, kind="stable")[:self.n_highlight].tolist())
         self.lines_ = []
         colour = 0

@@ -159,18 +159,22 @@ def _run_path(estimator, X, y, alphas, *, n_alphas, eps, path_max_iter, extend, 
             np.asarray(scores, dtype=float).reshape(len(grid), len(evals)))
 
 
+def last_inside(support):
+    """For each input (column), the index of the last point of the path
+    where it is in; -1 if it never is."""
+    support = np.asarray(support, dtype=bool)
+    n = support.shape[0]
+    last = n - 1 - np.argmax(support[::-1], axis=0)
+    return np.where(support.any(axis=0), last, -1)
+
+
 def exit_alphas(alphas, support):
     """For each input, the smallest alpha of the path from which it stays
     out (its last exit); ``inf`` for an input still in at the last point."""
-    support = np.asarray(support, dtype=bool)
-    out = np.full(support.shape[1], np.inf)
-    for j in range(support.shape[1]):
-        inside = np.flatnonzero(support[:, j])
-        if inside.size == 0:
-            out[j] = alphas[0]
-        elif inside[-1] + 1 < len(alphas):
-            out[j] = alphas[inside[-1] + 1]
-    return out
+    alphas = np.asarray(alphas, dtype=float)
+    after = last_inside(support) + 1  # the first point of the final absence
+    padded = np.append(alphas, np.inf)
+    return padded[after]
 
 
 def group_lasso_path(estimator, X, y, *, alphas=None, n_alphas=30, eps=1e-2, path_max_iter=20,
