@@ -11,7 +11,9 @@ file. They must not be regenerated with newer code, or the comparison
 becomes a round trip of the new code with itself.
 
 Predictions, and the weights after training further from a loaded file,
-are compared bit for bit.
+are compared to 16 units in the last place: numpy 2.4 changed the last bit
+of some results against the versions that wrote the files, and a newer
+release may again. Labels are compared exactly.
 """
 
 import json
@@ -81,7 +83,24 @@ def _assert_predicts(est, expected, X, prefix):
     for method, func in outputs.items():
         got, want = func(X), expected[f"{prefix}__{method}"]
         assert got.dtype == want.dtype, (method, got.dtype, want.dtype)
-        np.testing.assert_array_equal(got, want, err_msg=f"{prefix} {method}")
+        _assert_same(got, want, f"{prefix} {method}")
+
+
+def _assert_same(got, want, what, magnitude=None):
+    """Equal, up to the last bits that numpy's and the BLAS's versions may
+    change (the files were written with other versions than the ones under
+    test): at most 16 units in the last place for floating-point arrays,
+    exactly for labels. ``magnitude`` (default: the largest entry of
+    ``want``) sets the absolute tolerance: an intercept that batch norm
+    cancels is rounding noise (1e-17) next to the layer's weights."""
+    if np.issubdtype(want.dtype, np.floating):
+        scale = np.finfo(want.dtype).eps * 16
+        if magnitude is None:
+            magnitude = float(np.max(np.abs(want), initial=0.0))
+        np.testing.assert_allclose(got, want, rtol=scale, atol=scale * magnitude,
+                                   err_msg=what)
+    else:
+        np.testing.assert_array_equal(got, want, err_msg=what)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -121,8 +140,11 @@ def test_training_continues_from_legacy_file_as_0_1(name, fmt, expected):
             est.fit(X, y)
     assert len(est.coefs_) == len(est.intercepts_) == info["n_layers"]
     for i, (W, b) in enumerate(zip(est.coefs_, est.intercepts_)):
-        np.testing.assert_array_equal(W, expected[f"{name}__continued__coef_{i}"])
-        np.testing.assert_array_equal(b, expected[f"{name}__continued__intercept_{i}"])
+        W_want = expected[f"{name}__continued__coef_{i}"]
+        layer = float(np.max(np.abs(W_want)))
+        _assert_same(W, W_want, f"{name} coef {i}")
+        _assert_same(b, expected[f"{name}__continued__intercept_{i}"], f"{name} intercept {i}",
+                     magnitude=layer)
     _assert_predicts(est, expected, expected[f"{info['data']}__X"], f"{name}__continued")
 
 
