@@ -52,7 +52,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _datasets import DATASETS  # noqa: E402
+from _datasets import ALL, DATASETS  # noqa: E402
 
 import skreg  # noqa: E402
 
@@ -103,7 +103,7 @@ def _available(name):
 
 
 def _data(name):
-    X, y, task = DATASETS[name]()
+    X, y, task = ALL[name]()
     strat = y if task == "classification" else None
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0, stratify=strat)
     return Xtr, Xte, ytr, yte, task

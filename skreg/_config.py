@@ -281,10 +281,13 @@ takes precedence over ``lr_schedule``.
 Initial (peak, for 'onecycle') learning rate of stochastic solvers.
 'auto' runs a learning-rate range test (:func:`skreg.lr_range_test`,
 at most 100 mini-batches) on the training data at the start of
-``fit`` and uses its suggestion, a rate that suits the solver at
-hand: use it when you change or search over ``solver``. The default
-0.001 is scikit-learn's, and suits Adam. The rate used is
-``learning_rate_``. Ignored by 'lbfgs'.
+``fit``, then a held-out probe (at most 100 more mini-batches, on a
+slice of the training data or the early-stopping split) that lowers
+the rate when it would overfit within ``max_iter`` epochs: a rate
+that suits the solver at hand, the schedule and the horizon. Use it
+when you change or search over ``solver``. The default 0.001 is
+scikit-learn's, and suits Adam. The rate used is ``learning_rate_``,
+how it was chosen ``lr_range_test_``. Ignored by 'lbfgs'.
 """, BOTH),
     Param("power_t", 0.5, 'float',
           real(0), """\

@@ -26,6 +26,7 @@ from ._config import hidden_sizes, resolve
 from ._data import check_sample_weight
 from ._lbfgs import minimize_lbfgs
 from ._network import Network
+from ._probe import with_probe
 from ._proximal import ProximalPhase
 from ._parts import (EarlyStopping, Progress, RecordHistory, ReduceOnPlateau, StopOnPlateau,
                      Verbose, WarnAtMaxIter)
@@ -376,6 +377,9 @@ def _resolve_rate(est, run):
         else:
             result = run_range_test(run.setup, run.state, run.data, verbose=run.cfg.verbose,
                                     **RANGE_TEST_DEFAULTS)
+            if not run.incremental:  # (partial_fit has no known horizon)
+                result = with_probe(result, run.setup, run.state, run.data,
+                                    run.cfg.validation_fraction, verbose=run.cfg.verbose)
             # a plain dict on the fitted estimator (safe persistence with skops)
             run.range_test = dict(result)
             lr = result["suggestion"]

@@ -204,6 +204,8 @@ def _result(monitor, reason, setup, *, verbose, min_lr, max_lr, window, rule):
         losses=losses,
         smoothed_losses=smooth,
         suggestion=suggestion,
+        curve_suggestion=suggestion,
+        probe=None,
         rule=rule if isinstance(rule, str) else getattr(rule, "__name__", repr(rule)),
         stop_reason=reason,
         n_usable=n_usable,

@@ -13,6 +13,7 @@ from . import _state
 from ._base import BaseMLP
 from ._config import resolve
 from ._fitting import _blas_threads, prepare
+from ._probe import with_probe
 from ._range_core import DEFAULTS, RULES, check_settings, run_range_test
 
 __all__ = ["lr_range_test", "RULES", "DEFAULTS"]
@@ -31,8 +32,9 @@ def lr_range_test(estimator, X, y, *, sample_weight=None, min_lr=1e-6, max_lr=10
     the mini-batch objective (loss plus penalty) before each step. The test
     stops early once the smoothed loss exceeds ``diverge_factor`` times its
     lowest value, or the loss is not finite. ``rule`` then reads a rate off
-    the smoothed curve. This is exactly what ``learning_rate_init='auto'``
-    runs inside ``fit`` (on the training part when ``early_stopping=True``).
+    the smoothed curve. With ``rule='auto'`` a held-out probe follows (see
+    below). This is exactly what ``learning_rate_init='auto'`` runs inside
+    ``fit`` (on the training part when ``early_stopping=True``).
 
     The estimator passed in is not modified (the test runs on a clone; with
     ``warm_start=True`` the clone carries the fitted weights).
@@ -75,13 +77,34 @@ def lr_range_test(estimator, X, y, *, sample_weight=None, min_lr=1e-6, max_lr=10
           newer rule);
         - a callable ``rule(lrs, smoothed_losses) -> float``.
 
+        Only 'auto' runs the **held-out probe**, which sees what the curve
+        cannot: overfitting within the fit's horizon. It holds out
+        ``validation_fraction`` of the training rows (at most 512; the
+        early-stopping validation set when ``early_stopping=True``), drawn
+        with a copy of the estimator's random generator; trains from the
+        same initial weights on the other rows for at most 100 mini-batches
+        at a constant rate ``eta`` = 4 x the constant-schedule suggestion;
+        and scores the network's loss on the held-out rows 25 times. If
+        that loss reached its minimum at mini-batch ``s*`` and then rose by
+        more than 2 % on average, the rate becomes
+        ``min(curve suggestion, eta * s* / M)``, where ``M`` is the sum of
+        the schedule's rate factors over the fit's ``max_iter`` epochs: the
+        fit's summed step sizes then equal the probe's at its best point.
+        Otherwise the curve's suggestion stands. Skipped with fewer than 50
+        training rows.
+
     Returns
     -------
     result : :class:`~sklearn.utils.Bunch`
         ``lrs`` (the rate of each step), ``losses`` (the raw mini-batch
         objective), ``smoothed_losses`` (the centred average of the usable
-        steps, NaN after them), ``suggestion`` (the suggested
-        rate), ``rule``, ``stop_reason`` ('n_steps', 'diverged',
+        steps, NaN after them), ``curve_suggestion`` (the rate the rule
+        reads off the curve), ``suggestion`` (the suggested rate: the curve's,
+        after the probe for 'auto'), ``probe`` (None, or a dict: ``rate``,
+        ``steps`` and ``held_out_losses`` of its evaluations, ``best_step``,
+        ``overfit``, ``n_batches``, ``horizon_steps``, ``horizon_mass``,
+        ``n_train``, ``n_held_out``, ``held_out`` ('slice' or
+        'early_stopping')), ``rule``, ``stop_reason`` ('n_steps', 'diverged',
         'non-finite loss' or 'non-finite weights'), ``n_steps`` (steps run),
         ``n_usable`` (steps before the blow-up),
         ``min_lr``, ``max_lr`` and ``batch_size``.
@@ -119,7 +142,11 @@ def lr_range_test(estimator, X, y, *, sample_weight=None, min_lr=1e-6, max_lr=10
                          "has no learning rate.")
     with _blas_threads(est):
         run = prepare(est, X, y, sample_weight, incremental=False, rate=None)
-        return run_range_test(run.setup, run.state, run.data, verbose=run.cfg.verbose,
-                              min_lr=min_lr, max_lr=max_lr,
-                              n_steps=n_steps, smoothing=smoothing, window=window,
-                              diverge_factor=diverge_factor, rule=rule)
+        result = run_range_test(run.setup, run.state, run.data, verbose=run.cfg.verbose,
+                                min_lr=min_lr, max_lr=max_lr,
+                                n_steps=n_steps, smoothing=smoothing, window=window,
+                                diverge_factor=diverge_factor, rule=rule)
+        if isinstance(rule, str) and rule == "auto":
+            result = with_probe(result, run.setup, run.state, run.data,
+                                run.cfg.validation_fraction, verbose=run.cfg.verbose)
+        return result

@@ -174,13 +174,16 @@ ATTRIBUTES_DOC = """
         Learning rate of the last update of each epoch.
 
     learning_rate_ : float or None
-        The ``learning_rate_init`` training used: the range test's
-        suggestion for 'auto', the given number otherwise (None for 'lbfgs').
+        The ``learning_rate_init`` training used: for 'auto', the range
+        test's suggestion after the held-out probe
+        (``lr_range_test_['suggestion']``); the given number otherwise (None
+        for 'lbfgs').
 
     lr_range_test_ : dict or None
-        With ``learning_rate_init='auto'``, the range test of the last fit
-        (the keys of :func:`skreg.lr_range_test`'s result: ``lrs``,
-        ``losses``, ``smoothed_losses``, ``suggestion``, ...); None otherwise.
+        With ``learning_rate_init='auto'``, how the last fit chose its rate:
+        the keys of :func:`skreg.lr_range_test`'s result (``lrs``,
+        ``losses``, ``smoothed_losses``, ``curve_suggestion``, ``suggestion``,
+        ``probe``, ...); None otherwise.
 
     validation_scores_ : list of float or None
         Validation score of each epoch (early stopping only).

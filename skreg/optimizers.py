@@ -47,6 +47,14 @@ class Optimizer(BaseEstimator):
         """Per-coordinate step of the last update, per unit of gradient."""
         return lr
 
+    def step_profile(self, t):
+        """How far the ``t``-th update (1-based, an array) moves at a constant
+        rate of 1 and a steady gradient scale, as a multiple of the gradient
+        scale: 1 for a solver whose step neither grows nor shrinks. The
+        held-out probe of ``learning_rate_init='auto'`` weighs a fit's steps
+        by it (see :mod:`skreg._probe`)."""
+        return np.ones(np.shape(t))
+
     def _check(self):
         """Validate hyper-parameters; raise ValueError naming the bad one."""
 
@@ -99,6 +107,16 @@ class SGD(Optimizer):
             return lr
         reach = state["reach"]
         return m * reach + lr if self.nesterov else reach
+
+    def step_profile(self, t):
+        """The effective step r_t = (1 - m^t) / (1 - m) (classical), or
+        m r_t + 1 (Nesterov), of a constant unit gradient: see step_size."""
+        t = np.asarray(t, dtype=float)
+        m = self.momentum
+        if m <= 0:
+            return np.ones_like(t)
+        reach = t if m >= 1 else (1.0 - m**t) / (1.0 - m)
+        return m * reach + 1.0 if self.nesterov else reach
 
     def update(self, theta, grad, state, lr):
         state["t"] += 1
@@ -162,6 +180,10 @@ class Adagrad(Optimizer):
     def step_size(self, state, lr):
         return lr / (np.sqrt(state["sum"]) + self.epsilon)
 
+    def step_profile(self, t):
+        """t^(-1/2): the summed squares of a steady gradient grow like t."""
+        return np.asarray(t, dtype=float) ** -0.5
+
 
 class RMSprop(Optimizer):
     """RMSprop (Hinton's lecture 6e; torch.optim.RMSprop, not centered).
@@ -203,6 +225,12 @@ class RMSprop(Optimizer):
 
     def step_size(self, state, lr):
         return lr / (np.sqrt(state["sq"]) + self.epsilon)
+
+    def step_profile(self, t):
+        """(1 - rho^t)^(-1/2): the average of squares starts at 0 and is not
+        bias-corrected, so the first steps are larger (about 10x at t = 1
+        with rho = 0.99)."""
+        return (1.0 - self.rho ** np.asarray(t, dtype=float)) ** -0.5
 
 
 class Adam(Optimizer):

@@ -168,7 +168,8 @@ def test_partial_fit_resolves_once_and_keeps_the_rate(iris):
     est.partial_fit(X[:100], y[:100], classes=[0, 1, 2])
     first = est.lr_range_test_
     rate = est.learning_rate_
-    assert rate == lr_range_test(est, X[:100], y[:100]).suggestion
+    # partial_fit has no known horizon: the curve alone, without the probe
+    assert rate == lr_range_test(est, X[:100], y[:100]).curve_suggestion
     est.partial_fit(X[100:], y[100:])
     assert est.learning_rate_ == rate and est.lr_range_test_ is first
     assert est.lr_curve_[-1] == pytest.approx(rate)
@@ -293,5 +294,5 @@ def test_auto_rule_reads_the_minimum_of_the_smoothed_curve(iris):
                                           random_state=0), X, y)
         u = res.n_usable
         best = res.lrs[:u][np.argmin(res.smoothed_losses[:u])]
-        assert res.suggestion == pytest.approx(best / divisor, rel=1e-12)
+        assert res.curve_suggestion == pytest.approx(best / divisor, rel=1e-12)
         assert res.rule == "auto"
