@@ -263,3 +263,17 @@ def test_step_profile_is_the_displacement_under_a_constant_unit_gradient(name):
         o.update(theta, np.ones(3), state, 1e-3)
         moved.append((before - theta)[0] / 1e-3)
     np.testing.assert_allclose(o.step_profile(np.arange(1, 41)), moved, rtol=1e-5)
+
+
+def test_sparse_multi_output_weighted_probe_matches_dense():
+    import scipy.sparse as sp
+    X, Y = make_regression(n_samples=400, n_features=8, n_targets=2, noise=5.0, random_state=0)
+    Y = Y / 100.0
+    sw = np.linspace(0.5, 2.0, 400)
+    kw = dict(hidden_layer_sizes=(16,), learning_rate_init="auto", max_iter=30, random_state=0)
+    dense = MLPRegressor(**kw).fit(X, Y, sample_weight=sw)
+    sparse = MLPRegressor(**kw).fit(sp.csr_matrix(X), Y, sample_weight=sw)
+    assert dense.lr_range_test_["probe"]["n_held_out"] == 40
+    assert sparse.learning_rate_ == pytest.approx(dense.learning_rate_, rel=1e-12)
+    np.testing.assert_allclose(sparse.lr_range_test_["probe"]["held_out_losses"],
+                               dense.lr_range_test_["probe"]["held_out_losses"], rtol=1e-9)
