@@ -16,11 +16,12 @@ answers it with one short run of the ordinary loop
    every few steps;
 3. if the held-out loss reached its minimum at step ``s*`` and then rose
    clearly, the fit would overfit at the suggested rate. The fit's rate is
-   lowered so that its *rate mass* (the sum of its per-step rates over the
-   whole horizon, ``lr * M``, with ``M`` the sum of the schedule's factors
-   over ``max_iter`` epochs) equals the probe's mass at its best step,
-   ``eta * s*``: ``lr = min(suggestion, eta * s* / M)``. If the held-out
-   loss is still falling (or flat) at the end, the suggestion stands.
+   lowered so that its *rate mass* (the sum of its per-step step sizes over
+   the whole horizon, ``lr * M``, with ``M`` the sum over ``max_iter``
+   epochs of the schedule's factor times the optimizer's ``step_profile``)
+   equals the probe's mass at its best step, ``eta * sum(profile(t), t <=
+   s*)``: ``lr = min(suggestion, that / M)``. If the held-out loss is still
+   falling (or flat) at the end, the suggestion stands.
 
 The probe never touches the run it is given: it trains copies of the
 weights, statistics and random generator, and its held-out rows are never
@@ -34,8 +35,8 @@ import math
 import numpy as np
 
 from ._parts import EarlyStopping
-from ._range_core import RULES
-from ._training import Data, History, Monitor, Part, State, train
+from ._range_core import RULES, train_scratch
+from ._training import Data, Part
 from .schedules import Constant
 
 __all__ = ["PROBE", "ProbeMonitor", "hold_out_slice", "horizon_mass", "run_probe",
@@ -147,12 +148,7 @@ def run_probe(setup, state, data, held, rate, *, n_steps, n_evals):
         batch_size=min(setup.batch_size, data.X.shape[0]),
         n_epochs=math.ceil(n_steps / per_epoch) + 1, parts=(monitor,),
     )
-    theta = state.theta.copy()
-    scratch = State(theta=theta, opt_state=setup.optimizer.init(theta),
-                    stats=copy.deepcopy(state.stats), rng=copy.deepcopy(state.rng),
-                    monitor=Monitor(0.0, np.inf, False), history=History())
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        monitor.reason = train(probe, scratch, data)
+    monitor.reason = train_scratch(probe, state, data)
     return monitor
 
 

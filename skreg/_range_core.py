@@ -24,7 +24,8 @@ from ._params import InvalidParameterError, check_int, check_real
 from ._training import History, Monitor, Part, State, train
 from .schedules import OneCycle, Schedule
 
-__all__ = ["run_range_test", "check_settings", "RULES", "DEFAULTS", "RangeMonitor"]
+__all__ = ["run_range_test", "check_settings", "RULES", "DEFAULTS", "RangeMonitor",
+           "train_scratch"]
 
 #: the settings ``learning_rate_init='auto'`` uses, which are
 #: :func:`skreg.lr_range_test`'s defaults (a test checks that they agree)
@@ -151,6 +152,19 @@ class RangeMonitor(Part):
         return "non-finite weights"  # the weights overflowed at the end of an epoch
 
 
+def train_scratch(setup, state, data):
+    """Train ``setup`` on a scratch copy of ``state``: the same weights,
+    batch-norm statistics and random generator, fresh optimizer moments and
+    history; overflow is expected and silenced. The state given is left as
+    it was. Returns the reason training stopped."""
+    theta = state.theta.copy()
+    scratch = State(theta=theta, opt_state=setup.optimizer.init(theta),
+                    stats=copy.deepcopy(state.stats), rng=copy.deepcopy(state.rng),
+                    monitor=Monitor(0.0, np.inf, False), history=History())
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return train(setup, scratch, data)
+
+
 def run_range_test(setup, state, data, *, verbose=0, min_lr, max_lr, n_steps,
                    smoothing, window, diverge_factor, rule):
     """The test on a prepared run, which is left as it was: it trains copies
@@ -164,12 +178,7 @@ def run_range_test(setup, state, data, *, verbose=0, min_lr, max_lr, n_steps,
         setup, schedule=_Geometric(max_lr / min_lr, n_steps), lr_init=float(min_lr),
         n_epochs=math.ceil(n_steps / steps_per_epoch) + 1, parts=(monitor,),
     )
-    theta = state.theta.copy()
-    scratch = State(theta=theta, opt_state=setup.optimizer.init(theta),
-                    stats=copy.deepcopy(state.stats), rng=copy.deepcopy(state.rng),
-                    monitor=Monitor(0.0, np.inf, False), history=History())
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        reason = train(test, scratch, data)
+    reason = train_scratch(test, state, data)
     if reason == "max_iter":  # (only when every batch was skipped)
         reason = "n_steps"
     return _result(monitor, reason, setup, verbose=verbose, min_lr=min_lr, max_lr=max_lr,

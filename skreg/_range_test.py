@@ -84,12 +84,14 @@ def lr_range_test(estimator, X, y, *, sample_weight=None, min_lr=1e-6, max_lr=10
         with a copy of the estimator's random generator; trains from the
         same initial weights on the other rows for at most 100 mini-batches
         at a constant rate ``eta`` = 4 x the constant-schedule suggestion;
-        and scores the network's loss on the held-out rows 25 times. If
+        and scores the network's loss on the held-out rows 10 times. If
         that loss reached its minimum at mini-batch ``s*`` and then rose by
-        more than 2 % on average, the rate becomes
-        ``min(curve suggestion, eta * s* / M)``, where ``M`` is the sum of
-        the schedule's rate factors over the fit's ``max_iter`` epochs: the
-        fit's summed step sizes then equal the probe's at its best point.
+        more than 0.5 % on average, the rate becomes
+        ``min(curve suggestion, eta * sum(p(t), t <= s*) / M)``, where
+        ``p`` is the solver's ``step_profile`` and ``M`` the sum of the
+        schedule's rate factors times ``p(t)`` over the fit's ``max_iter``
+        epochs: the fit's summed step sizes then equal the probe's at its
+        best point.
         Otherwise the curve's suggestion stands. Skipped with fewer than 50
         training rows.
 

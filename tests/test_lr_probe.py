@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skreg import MLPClassifier, MLPRegressor, lr_range_test
-from skreg import _probe
+from skreg import _probe, _range_core
 from skreg._probe import PROBE, hold_out_slice, horizon_mass, read_probe
 from skreg._training import Data, Part
 
@@ -29,12 +29,13 @@ def easy():
 
 
 class _Recorder:
-    """Wraps skreg._probe.train: records each probe's data and counts its
-    mini-batches with a part of its own."""
+    """Wraps the loop the probe and the range test train with
+    (skreg._range_core.train): records each probe's data and counts its
+    mini-batches with a part of its own; the range test passes through."""
 
     def __init__(self, monkeypatch):
         self.calls = []
-        real = _probe.train
+        real = _range_core.train
 
         class Count(Part):
             def __init__(self):
@@ -44,15 +45,17 @@ class _Recorder:
                 self.n += 1
 
         def wrapped(setup, state, data):
-            count = Count()
             monitor = setup.parts[0]
+            if not isinstance(monitor, _probe.ProbeMonitor):
+                return real(setup, state, data)
+            count = Count()
             setup = dataclasses.replace(setup, parts=(count,) + setup.parts)
             reason = real(setup, state, data)
             self.calls.append(dict(X=data.X, held=monitor.X, count=count,
                                    lrs=setup.lr_init, monitor=monitor))
             return reason
 
-        monkeypatch.setattr(_probe, "train", wrapped)
+        monkeypatch.setattr(_range_core, "train", wrapped)
 
 
 def _rows(A):
