@@ -529,10 +529,11 @@ class Config:
     penalty: Any
 
     def __getattr__(self, name):
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        # (through __dict__: while unpickling, ``values`` is not set yet)
+        values = self.__dict__.get("values", {})
+        if name not in values:
+            raise AttributeError(name)
+        return values[name]
 
 
 def resolve(est, kind):

@@ -160,11 +160,15 @@ def apply_class_weight(class_weight, sw, y, dtype, incremental):
     return sw
 
 
-def accuracy(coder):
+class accuracy:
     """The early-stopping metric of a classifier: accuracy of the decoded
-    output (nan for a non-finite output)."""
-    def score(out, y, sample_weight):
+    output (nan for a non-finite output). A class, not a closure, so that a
+    run in progress pickles (a search sends it to its workers)."""
+
+    def __init__(self, coder):
+        self.coder = coder
+
+    def __call__(self, out, y, sample_weight):
         if not np.isfinite(out).all():
             return np.nan
-        return accuracy_score(y, coder.decode(out), sample_weight=sample_weight)
-    return score
+        return accuracy_score(y, self.coder.decode(out), sample_weight=sample_weight)

@@ -1,31 +1,33 @@
 """MLPClassifierCV and MLPRegressorCV: networks that tune themselves.
 
-Each is a successive-halving random search (scikit-learn's
-``HalvingRandomSearchCV``) over skreg's knobs, with the number of epochs
-(``max_iter``) as the resource, followed by a refit of the best candidate on
-all the data. This module adds only what the search does not do: a default
-space, a wall-time budget, one progress line per round, and the estimator
-interface around the refitted network.
+Each is a successive-halving random search over skreg's knobs with the
+number of epochs (``max_iter``) as the resource (:mod:`skreg._halving`:
+scikit-learn's rounds, with survivors that resume), a refit of the best
+candidate on all the data, and an ensemble of the search's fold models
+(:mod:`skreg._ensemble`). This module holds the estimator interface: the
+parameters, the default space, the choice of the best candidate, the
+progress lines, and prediction.
 """
 
-import math
+import numbers
 import threading
 import time
 import warnings
 
 import numpy as np
 from scipy.stats import loguniform
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-# the one place that touches scikit-learn's experimental halving search
-from sklearn.experimental import enable_halving_search_cv  # noqa: F401, I001
-from sklearn.model_selection import HalvingRandomSearchCV, ParameterSampler
-
+from ._data import check_sample_weight
+from ._ensemble import (ensemble_outputs, ensemble_predict, greedy_selection, oof_scorer)
+from ._halving import candidate_key, draw_candidates, plan_rounds, run_search
 from ._mlp import MLPClassifier, MLPRegressor
 from ._params import InvalidParameterError, check_bool, check_int, check_options, check_real
 
@@ -33,95 +35,35 @@ __all__ = ["MLPClassifierCV", "MLPRegressorCV"]
 
 _FILTERS_LOCK = threading.Lock()
 
+#: the ensembles (see skreg._ensemble)
+ENSEMBLES = (None, "folds", "greedy")
 
-class _OutOfTime(Exception):
-    """Raised between rounds when the next round would overrun ``max_time``
-    (the results so far are the hook's ``results``)."""
-
-
-class _HalvingSearch(HalvingRandomSearchCV):
-    """scikit-learn's halving random search, with a hook called around each
-    round. ``_run_search`` is where a search schedules its evaluations;
-    scikit-learn 1.9 added a ``callback_ctx`` argument (and passes it only to
-    a ``_run_search`` that declares it), 1.6 to 1.8 have none: it is passed
-    through when given."""
-
-    def _run_search(self, evaluate_candidates, callback_ctx=None):
-        hook = self._round_hook
-
-        def evaluate(candidate_params, cv=None, more_results=None, **kw):
-            candidate_params = list(candidate_params)
-            hook.before(self, len(candidate_params))
-            results = evaluate_candidates(candidate_params, cv, more_results=more_results, **kw)
-            hook.after(self, results)
-            return results
-
-        extra = {} if callback_ctx is None else {"callback_ctx": callback_ctx}
-        super()._run_search(evaluate, **extra)
-
-    def _generate_candidate_params(self):
-        # as scikit-learn draws them; with _try_estimator, the estimator as
-        # given ({}: nothing drawn) comes first, in place of the last draw
-        first = [{}] if self._try_estimator else []
-        n_draws = self.n_candidates - len(first)
-        drawn = ParameterSampler(self.param_distributions, n_draws,
-                                 random_state=self.random_state) if n_draws else []
-        return first + list(drawn)
+_candidate_key = candidate_key  # (the display reads it from here)
 
 
-class _Rounds:
-    """Times the rounds, prints the progress lines, enforces ``max_time``."""
+class _Progress:
+    """One line per round (``verbose >= 1``), and the round times."""
 
-    def __init__(self, name, max_time, verbose):
-        self.name, self.max_time, self.verbose = name, max_time, verbose
+    def __init__(self, name, n_rounds, verbose, n_splits):
+        self.name, self.n_rounds, self.verbose, self.n_splits = name, n_rounds, verbose, n_splits
         self.start = time.perf_counter()
         self.ends = []  # elapsed seconds at the end of each round
-        self.results = None
-        self.n_rounds = None
 
-    def before(self, search, n_candidates):
-        if self.n_rounds is None:  # the first round: the search has sized itself
-            self.n_rounds = _n_rounds(n_candidates, search.factor, search.max_resources_,
-                                      search.min_resources_)
-        if self.ends and self.max_time is not None:
-            # rounds of a halving search cost about the same: the last one is
-            # the estimate of the next
-            last = self.ends[-1] - (self.ends[-2] if len(self.ends) > 1 else 0.0)
-            if self.ends[-1] + last > self.max_time:
-                raise _OutOfTime
-
-    def after(self, search, results):
-        self.results = results
+    def __call__(self, itr, rows, results):
         self.ends.append(time.perf_counter() - self.start)
         if self.verbose:
-            itr = len(self.ends) - 1
-            in_round = np.flatnonzero(np.asarray(results["iter"]) == itr)
-            scores = np.asarray(results["mean_test_score"], dtype=float)[in_round]
+            scores = results.mean_scores(rows)
             best = np.nanmax(scores) if np.isfinite(scores).any() else float("nan")
-            print(f"[{self.name}] round {itr + 1}/{self.n_rounds}: {in_round.size} "
-                  f"candidate{'' if in_round.size == 1 else 's'} "
-                  f"x {_n_splits(results)} folds, max_iter={results['n_resources'][in_round[0]]}, "
-                  f"best score {best:.4f}, {self.ends[-1]:.1f} s", flush=True)
-
-
-def _n_rounds(n_candidates, factor, max_resources, min_resources):
-    """The number of rounds scikit-learn's halving search runs (without
-    aggressive elimination): until fewer than ``factor`` candidates are left
-    or the resource would exceed its maximum."""
-    required = 1 + math.floor(math.log(n_candidates, factor)) if n_candidates > 1 else 1
-    possible = 1 + math.floor(math.log(max_resources // min_resources, factor))
-    return min(required, possible)
+            n = len(rows)
+            print(f"[{self.name}] round {itr + 1}/{self.n_rounds}: {n} "
+                  f"candidate{'' if n == 1 else 's'} x {self.n_splits} folds, "
+                  f"max_iter={results.resources[rows[0]]}, best score {best:.4f}, "
+                  f"{self.ends[-1]:.1f} s", flush=True)
 
 
 def _n_splits(results):
     """The number of folds, from the per-split columns of ``cv_results_``."""
     return sum(1 for key in results if key.startswith("split") and key.endswith("_test_score"))
-
-
-def _candidate_key(params, resource="max_iter"):
-    """A candidate's parameters without the resource, as a hashable key: the
-    same candidate in every round it was scored."""
-    return repr(sorted((k, repr(v)) for k, v in params.items() if k != resource))
 
 
 def _best_index(results, refit_max_iter="best"):
@@ -148,6 +90,51 @@ def _best_index(results, refit_max_iter="best"):
     return int(rows[len(rows) - 1 - int(np.argmax(path[::-1]))])
 
 
+def _pool(found, results):
+    """The rows greedy selection chooses from: each candidate at the round
+    where it scored best (on a tie the later round), best score first."""
+    scores = np.asarray(results["mean_test_score"], dtype=float)
+    best_of = {}
+    for i, p in enumerate(results["params"]):
+        if not np.isfinite(scores[i]) or found.oof[i] is None:
+            continue
+        key = candidate_key(p)
+        if key not in best_of or scores[i] >= scores[best_of[key]]:
+            best_of[key] = i
+    return sorted(best_of.values(), key=lambda i: -scores[i])
+
+
+def _check_member_classes(members, ensemble):
+    """Fold models of a classifier must know every class: their
+    probabilities are averaged column by column."""
+    if not members or not is_classifier(members[0]):
+        return
+    classes = [np.asarray(m.classes_) for m in members]
+    if any(c.shape != classes[0].shape or (c != classes[0]).any() for c in classes):
+        raise ValueError(
+            f"ensemble={ensemble!r} averages the class probabilities of fold models, "
+            "but the training rows of some folds lack a class (the fold models know "
+            f"{sorted({len(c) for c in classes})} classes). Use fewer folds (cv) or "
+            "ensemble=None."
+        )
+
+
+def _as_weights(sample_weight, n):
+    """Checked weights as an array the folds slice (the candidates rescale
+    their own)."""
+    if isinstance(sample_weight, numbers.Number):
+        return np.full(n, float(sample_weight))
+    return np.asarray(sample_weight, dtype=float).ravel()
+
+
+def _indexable(a):
+    """``a`` as the search slices it by rows: data frames, sparse matrices
+    and arrays as they are, anything else as an array."""
+    if hasattr(a, "iloc") or sp.issparse(a) or isinstance(a, np.ndarray):
+        return a
+    return np.asarray(a)
+
+
 def _default_space():
     """The default search space; docs/tuning.rst gives the evidence for each
     dimension (the same space serves both tasks)."""
@@ -170,8 +157,8 @@ class _BaseMLPCV:
     _mlp_class = None  # MLPClassifier or MLPRegressor
 
     def __init__(self, estimator=None, *, param_distributions=None, n_candidates=27, factor=3,
-                 try_estimator=True, refit_max_iter="best", max_time=None, cv=5,
-                 scoring=None, n_jobs=None, random_state=None, verbose=0,
+                 try_estimator=True, refit_max_iter="best", ensemble="greedy", max_time=None,
+                 cv=5, scoring=None, n_jobs=None, random_state=None, verbose=0,
                  error_score=np.nan, return_train_score=False):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -179,6 +166,7 @@ class _BaseMLPCV:
         self.factor = factor
         self.try_estimator = try_estimator
         self.refit_max_iter = refit_max_iter
+        self.ensemble = ensemble
         self.max_time = max_time
         self.cv = cv
         self.scoring = scoring
@@ -218,6 +206,7 @@ class _BaseMLPCV:
         check_int("factor", self.factor, 2)
         check_bool("try_estimator", self.try_estimator)
         check_options("refit_max_iter", self.refit_max_iter, ("best", "last"))
+        check_options("ensemble", self.ensemble, ENSEMBLES)
         if self.max_time is not None:
             check_real("max_time", self.max_time, 0, low_open=True)
         if not isinstance(self.verbose, (bool, np.bool_)):  # True/False as in MLP*
@@ -268,9 +257,13 @@ class _BaseMLPCV:
         self._check_search_params(base)
         # checked here, so that bad data fails once with a clear message, not
         # once per candidate; the candidates get X as it was passed (its
-        # column names included)
-        validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                      y_numeric=self._mlp_class is MLPRegressor)
+        # column names included), a sparse X in a format they take
+        checked, _ = validate_data(self, X, y, accept_sparse=["csr", "csc"],
+                                   multi_output=True,
+                                   y_numeric=self._mlp_class is MLPRegressor)
+        if sp.issparse(X):
+            X = checked
+        check_sample_weight(sample_weight, checked)
         if self._mlp_class is MLPClassifier:
             check_classification_targets(y)
         rng = check_random_state(self.random_state)
@@ -279,31 +272,31 @@ class _BaseMLPCV:
             base.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
         space = (self.default_param_distributions() if self.param_distributions is None
                  else self.param_distributions)
-        search = _HalvingSearch(
-            base, space, n_candidates=self.n_candidates, factor=self.factor,
-            resource="max_iter", max_resources=int(base.max_iter), min_resources="exhaust",
-            cv=self.cv, scoring=self.scoring, refit=False, error_score=self.error_score,
-            return_train_score=self.return_train_score, random_state=self.random_state,
-            n_jobs=self.n_jobs, verbose=max(int(self.verbose) - 1, 0),
-        )
-        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        search._try_estimator = self.try_estimator
-        rounds = search._round_hook = _Rounds(type(self).__name__, self.max_time, self.verbose)
-        # the early rounds stop candidates before they converge, by design.
-        # warnings.filters is process-wide: the lock keeps two searches in
-        # different threads from restoring each other's filters out of order
+        plan = plan_rounds(self.n_candidates, self.factor, int(base.max_iter))
+        candidates = draw_candidates(space, self.n_candidates, self.try_estimator,
+                                     self.random_state)
+        X, y = _indexable(X), _indexable(y)
+        sw = None if sample_weight is None else _as_weights(sample_weight, X.shape[0])
+        # one split for every round: a resumed fit keeps its training rows
+        splits = list(check_cv(self.cv, y, classifier=is_classifier(base)).split(X, y))
+        scorer = check_scoring(base, scoring=self.scoring)
+        progress = _Progress(type(self).__name__, len(plan), self.verbose, len(splits))
+        # candidates stop at their round's epochs by design ('lbfgs' stages
+        # warn). warnings.filters is process-wide: the lock keeps two searches
+        # in different threads from restoring each other's filters out of order
         with _FILTERS_LOCK, warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=ConvergenceWarning)
-            try:
-                search.fit(X, y, **fit_params)
-                results, exhausted = search.cv_results_, False
-            except _OutOfTime:
-                results, exhausted = rounds.results, True
+            found, exhausted = run_search(
+                base, candidates, plan, self.factor, X, y, sw, splits, scorer,
+                n_jobs=self.n_jobs, max_time=self.max_time, error_score=self.error_score,
+                train_score=self.return_train_score, on_round=progress)
+        results = found.cv_results()
         best = _best_index(results, self.refit_max_iter)
         best_params = dict(results["params"][best])
         tic = time.perf_counter()
-        refitted = clone(base).set_params(**best_params).fit(X, y, **fit_params)
+        refitted = clone(base).set_params(**best_params).fit(X, y, sample_weight=sample_weight)
         refit_time = time.perf_counter() - tic
+        ensemble = self._make_ensemble(found, results, best, y, scorer)
         # only now, with every step done, does the estimator change
         iters = np.asarray(results["iter"])
         rounds_run = range(int(iters.max()) + 1)
@@ -312,19 +305,47 @@ class _BaseMLPCV:
         self.best_params_ = best_params
         self.best_score_ = float(results["mean_test_score"][best])
         self.best_estimator_ = refitted
+        self.ensemble_ = ensemble
         self.n_iterations_ = len(rounds_run)
         self.n_candidates_ = [int((iters == i).sum()) for i in rounds_run]
         self.n_resources_ = [int(np.asarray(results["n_resources"])[iters == i][0])
                              for i in rounds_run]
-        self.round_times_ = [float(t) for t in np.diff(np.r_[0.0, rounds.ends])]
-        self.search_time_ = rounds.ends[-1]
+        self.round_times_ = [float(t) for t in np.diff(np.r_[0.0, progress.ends])]
+        self.search_time_ = progress.ends[-1]
         self.refit_time_ = refit_time
         self.budget_exhausted_ = exhausted
-        self.n_splits_ = _n_splits(results)
+        self.n_splits_ = len(splits)
         if self.verbose:
             print(f"[{type(self).__name__}] refit of the best candidate "
                   f"(score {self.best_score_:.4f}): {self.refit_time_:.1f} s", flush=True)
         return self
+
+    def _make_ensemble(self, found, results, best, y, scorer):
+        """The fitted ``ensemble_`` (None without one)."""
+        if self.ensemble is None:
+            return None
+        n_folds = len(found.models[best])
+        if self.ensemble == "folds":
+            rows, counts = [best], np.array([1])
+            oof_score = None
+        else:
+            rows = _pool(found, results)
+            like = found.models[best][0]
+            covered = np.flatnonzero(np.isfinite(found.oof[best]).all(axis=1))
+            score = oof_scorer(scorer, like, y, covered)
+            counts = greedy_selection([found.oof[i] for i in rows], score)
+            oof_score = score(sum(c * found.oof[i] for i, c in zip(rows, counts)) / counts.sum())
+        members, weights, member_rows, folds = [], [], [], []
+        for i, c in zip(rows, counts):
+            if c:
+                for f, model in enumerate(found.models[i]):
+                    members.append(model)
+                    weights.append(c / (counts.sum() * n_folds))
+                    member_rows.append(int(i))
+                    folds.append(f)
+        _check_member_classes(members, self.ensemble)
+        return {"members": members, "weights": np.asarray(weights), "rows": member_rows,
+                "folds": folds, "oof_score": oof_score}
 
     # ------------------------------------------------------------- delegation
     def predict(self, X):
@@ -339,11 +360,14 @@ class _BaseMLPCV:
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         check_is_fitted(self)
+        if self.ensemble_ is not None:
+            return ensemble_predict(self.ensemble_, X)
         return self.best_estimator_.predict(X)
 
     def score(self, X, y, sample_weight=None):
-        """Score of the best estimator on X, y with ``scoring`` (the
-        estimator's own ``score`` when ``scoring`` is None: accuracy or R^2).
+        """Score of the predictions (the ensemble's, or the best estimator's
+        without one) on X, y with ``scoring`` (accuracy or R^2 when
+        ``scoring`` is None).
 
         Parameters
         ----------
@@ -356,9 +380,11 @@ class _BaseMLPCV:
         score : float
         """
         check_is_fitted(self)
-        scorer = check_scoring(self.best_estimator_, scoring=self.scoring)
+        if self.scoring is None:  # the mixin's accuracy or R^2 of self.predict
+            return super().score(X, y, sample_weight=sample_weight)
+        scorer = check_scoring(self, scoring=self.scoring)
         kw = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return scorer(self.best_estimator_, X, y, **kw)
+        return scorer(self, X, y, **kw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -520,6 +546,8 @@ class MLPClassifierCV(_BaseMLPCV, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
+        if self.ensemble_ is not None:
+            return ensemble_outputs(self.ensemble_, X)
         return self.best_estimator_.predict_proba(X)
 
     def predict_log_proba(self, X):
@@ -534,6 +562,9 @@ class MLPClassifierCV(_BaseMLPCV, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
+        if self.ensemble_ is not None:
+            with np.errstate(divide="ignore"):
+                return np.log(self.predict_proba(X))
         return self.best_estimator_.predict_log_proba(X)
 
     @property

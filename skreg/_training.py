@@ -36,7 +36,7 @@ from typing import Any, Optional
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Setup", "State", "History", "Data", "Epoch", "Part", "Monitor", "train",
+__all__ = ["Setup", "State", "History", "Data", "Epoch", "Part", "Monitor", "train", "end",
            "NonFiniteError", "divergence_detail"]
 
 
@@ -278,8 +278,13 @@ def _call(parts, hook, *args):
     return reason
 
 
-def train(setup, state, data):
-    """Run up to ``setup.n_epochs`` epochs; return the reason training stopped."""
+def train(setup, state, data, finish=True):
+    """Run up to ``setup.n_epochs`` epochs; return the reason training stopped.
+
+    With ``finish=False`` the parts' ``on_train_end`` hooks are not called:
+    the run can go on with a later ``train`` call on the same state (see
+    :mod:`skreg._resume`), and :func:`end` finishes it.
+    """
     theta = state.theta
     grad = np.zeros_like(theta)
     buf = _Buffers(setup, data, theta.dtype)
@@ -310,7 +315,15 @@ def train(setup, state, data):
         if stopped is not None:
             reason = stopped
             break
-    # in reverse, as nested context managers unwind: a part set up before
-    # another (weight averaging before early stopping) ends after it
-    _call(setup.parts[::-1], "on_train_end", setup, state, reason)
+    if finish:
+        end(setup, state, reason)
     return reason
+
+
+def end(setup, state, reason, parts=None):
+    """Call the parts' ``on_train_end`` hooks (of ``parts``, default
+    ``setup.parts``) in reverse, as nested context managers unwind: a part
+    set up before another (weight averaging before early stopping) ends
+    after it."""
+    parts = setup.parts if parts is None else parts
+    _call(tuple(parts)[::-1], "on_train_end", setup, state, reason)

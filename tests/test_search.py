@@ -56,6 +56,12 @@ def fitted(clf_data):
     return _clf().fit(X, y)
 
 
+@pytest.fixture(scope="module")
+def fitted_single(clf_data):
+    X, y = clf_data
+    return _clf(ensemble=None).fit(X, y)
+
+
 def _score_of(results, i):
     return results["mean_test_score"][i]
 
@@ -89,23 +95,44 @@ def test_the_best_third_goes_on(fitted):
         assert got == expected
 
 
-def test_same_search_as_sklearns_halving_search(fitted, clf_data):
+#: a space whose fits do not depend on their horizon (a fixed rate, a
+#: constant schedule): a fit resumed from its checkpoint after e epochs is
+#: then the same as a fit of e + more epochs from scratch
+FIXED = {"hidden_layer_sizes": [(8,), (16,)], "alpha": loguniform(1e-6, 1e-2),
+         "solver": ["adam", "sgd", "rmsprop"], "learning_rate_init": [0.003, 0.01, 0.03]}
+
+
+def test_same_search_as_sklearns_halving_search(clf_data):
+    # sklearn's search refits every survivor from epoch 0; skreg's resumes
+    # it. Where the two are the same fits, the searches must agree: the
+    # same candidates, rounds, scores, survivors and choice
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.model_selection import HalvingRandomSearchCV
 
     X, y = clf_data
-    ref = HalvingRandomSearchCV(clone(fitted.estimator), SPACE, n_candidates=9, factor=3,
+    base = MLPClassifier(max_iter=18, random_state=0, lr_schedule="constant")
+    ours = MLPClassifierCV(base, param_distributions=FIXED, n_candidates=9, cv=3,
+                           try_estimator=False, refit_max_iter="last", ensemble=None,
+                           random_state=0).fit(X, y)
+    ref = HalvingRandomSearchCV(clone(base), FIXED, n_candidates=9, factor=3,
                                 resource="max_iter", max_resources=18,
-                                min_resources="exhaust", cv=3, random_state=0)
+                                min_resources="exhaust", cv=3, random_state=0,
+                                return_train_score=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ref.fit(X, y)
-    assert fitted.cv_results_["params"] == ref.cv_results_["params"]
-    np.testing.assert_array_equal(fitted.cv_results_["mean_test_score"],
-                                  ref.cv_results_["mean_test_score"])
-    last = _clf(refit_max_iter="last").fit(X, y)
-    assert last.best_index_ == ref.best_index_
-    assert last.best_params_ == ref.best_params_
+    assert ours.cv_results_["params"] == ref.cv_results_["params"]
+    for key in ["mean_test_score", "std_test_score", "rank_test_score", "iter",
+                "n_resources"] + [f"split{k}_test_score" for k in range(3)]:
+        np.testing.assert_array_equal(ours.cv_results_[key], ref.cv_results_[key], err_msg=key)
+    assert set(ref.cv_results_) == set(ours.cv_results_)
+    for key in ref.cv_results_:
+        if key.startswith("param_"):
+            np.testing.assert_array_equal(ours.cv_results_[key].mask, ref.cv_results_[key].mask)
+            assert list(ours.cv_results_[key]) == list(ref.cv_results_[key]), key
+    assert ours.best_index_ == ref.best_index_
+    assert ours.best_params_ == ref.best_params_
+    assert ours.n_resources_ == ref.n_resources_ and ours.n_candidates_ == ref.n_candidates_
 
 
 def test_the_estimator_itself_is_the_first_candidate(fitted, clf_data):
@@ -160,7 +187,7 @@ def test_shorter_run_is_refitted_when_it_scored_better():
     assert _best_index(results, "best") == 3
 
 
-def test_refit_is_a_plain_fit_of_the_best_configuration(fitted, clf_data):
+def test_refit_is_a_plain_fit_of_the_best_configuration(fitted, fitted_single, clf_data):
     X, y = clf_data
     best = fitted.best_estimator_
     assert type(best) is MLPClassifier
@@ -168,6 +195,13 @@ def test_refit_is_a_plain_fit_of_the_best_configuration(fitted, clf_data):
     ref = clone(fitted.estimator).set_params(**fitted.best_params_).fit(X, y)
     for a, b in zip(best.coefs_ + best.intercepts_, ref.coefs_ + ref.intercepts_):
         np.testing.assert_array_equal(a, b)
+    # the ensemble does not change the search, nor the refit
+    assert fitted_single.best_params_ == fitted.best_params_
+    np.testing.assert_array_equal(fitted_single.cv_results_["mean_test_score"],
+                                  fitted.cv_results_["mean_test_score"])
+    # without an ensemble, the search predicts with the refit
+    fitted = fitted_single
+    assert fitted.ensemble_ is None
     np.testing.assert_array_equal(fitted.predict(X), ref.predict(X))
     np.testing.assert_array_equal(fitted.predict_proba(X), ref.predict_proba(X))
     np.testing.assert_array_equal(fitted.predict_log_proba(X), ref.predict_log_proba(X))
@@ -218,17 +252,72 @@ def test_default_space_is_searched(clf_data):
 
 
 # ------------------------------------------------------------------ the budget
-def test_max_time_stops_after_the_first_round(clf_data):
+class _Clock:
+    """A clock that advances one second per reading: the search reads it at
+    its start (0), then every fit reads it before it starts (1, 2, ...)."""
+
+    def __init__(self):
+        self.readings = 0
+
+    def __call__(self):
+        self.readings += 1
+        return float(self.readings - 1)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from skreg import _halving
+    from skreg._resume import Resumable
+
+    clock = _Clock()
+    monkeypatch.setattr(_halving, "_now", clock)
+    clock.trained = 0
+    advance = Resumable.advance
+
+    def counted(self, *a, **k):
+        clock.trained += 1
+        return advance(self, *a, **k)
+
+    monkeypatch.setattr(Resumable, "advance", counted)
+    return clock
+
+
+def test_max_time_lets_no_fit_start_after_the_deadline(fitted, clf_data, clock):
     X, y = clf_data
-    est = _clf(max_time=1e-9).fit(X, y)
+    # fits 1..13 start before t=13.5: candidates 1-4 on all 3 folds, then one
+    # fold of the 5th; fits 14..27 find the budget spent and do not start
+    est = _clf(max_time=13.5).fit(X, y)
+    assert clock.trained == 13  # (the refit after the search is a plain fit)
+    assert clock.readings == 1 + 27
     assert est.budget_exhausted_ is True
-    assert est.n_iterations_ == 1 and est.n_candidates_ == [9] and est.n_resources_ == [2]
-    np.testing.assert_array_equal(est.cv_results_["iter"], [0] * 9)
-    scores = np.asarray(est.cv_results_["mean_test_score"])
-    assert est.best_index_ == np.argmax(scores)
+    assert est.n_iterations_ == 1 and est.n_candidates_ == [4]
+    full = fitted.cv_results_
+    assert est.cv_results_["params"] == full["params"][:4]
+    np.testing.assert_array_equal(est.cv_results_["mean_test_score"], full["mean_test_score"][:4])
+    assert est.best_index_ == np.argmax(full["mean_test_score"][:4])
     assert est.best_params_["max_iter"] == 2
-    ref = clone(est.estimator).set_params(**est.best_params_).fit(X, y)
-    np.testing.assert_array_equal(est.predict_proba(X), ref.predict_proba(X))
+
+
+def test_max_time_in_a_later_round_keeps_the_most_promising(fitted, clf_data, clock):
+    X, y = clf_data
+    # round 1: fits 1..27; round 2 starts with the best of round 1, whose
+    # three folds are fits 28..30, then fit 31 starts and 32.. do not
+    est = _clf(max_time=31.5).fit(X, y)
+    assert est.budget_exhausted_ is True and est.n_candidates_ == [9, 1]
+    full = fitted.cv_results_
+    # the survivors' rows ascend by their first-round score: the last is the
+    # most promising
+    assert full["params"][11] == est.cv_results_["params"][9]
+    assert est.best_index_ == 9 or est.best_params_["max_iter"] == 2  # ('best' epochs)
+
+
+def test_max_time_spent_before_any_candidate_is_an_error(clf_data, clock):
+    X, y = clf_data
+    est = _clf(max_time=2.5)
+    with pytest.raises(ValueError, match=r"max_time=2\.5 s was spent before any candidate "
+                                         r"was scored on every fold"):
+        est.fit(X, y)
+    assert not hasattr(est, "best_estimator_")
 
 
 def test_generous_max_time_changes_nothing(fitted, clf_data):
@@ -323,7 +412,7 @@ def test_sample_weight_reaches_candidates_and_refit(clf_data):
     w = np.where(y == 0, 3.0, 1.0)
     est = _clf().fit(X, y, sample_weight=w)
     ref = clone(est.estimator).set_params(**est.best_params_).fit(X, y, sample_weight=w)
-    np.testing.assert_array_equal(est.predict_proba(X), ref.predict_proba(X))
+    np.testing.assert_array_equal(est.best_estimator_.predict_proba(X), ref.predict_proba(X))
     unweighted = _clf().fit(X, y)
     assert not np.array_equal(est.cv_results_["mean_test_score"],
                               unweighted.cv_results_["mean_test_score"])
