@@ -122,7 +122,8 @@ class _Results:
         self.score_time.append([o["score_time"] for o in outs])
         self.models.append([o["model"] for o in outs])
         oof = None
-        if all(o["outputs"] is not None for o in outs):
+        widths = {None if o["outputs"] is None else o["outputs"].shape[1] for o in outs}
+        if None not in widths and len(widths) == 1:  # (a fold may lack a class)
             width = outs[0]["outputs"].shape[1]
             oof = np.full((self.n_rows, width), np.nan)
             for o, (_, test) in zip(outs, splits):

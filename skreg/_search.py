@@ -325,6 +325,7 @@ class _BaseMLPCV:
         if self.ensemble is None:
             return None
         n_folds = len(found.models[best])
+        _check_member_classes(found.models[best], self.ensemble)
         if self.ensemble == "folds":
             rows, counts = [best], np.array([1])
             oof_score = None
@@ -385,6 +386,19 @@ class _BaseMLPCV:
         scorer = check_scoring(self, scoring=self.scoring)
         kw = {} if sample_weight is None else {"sample_weight": sample_weight}
         return scorer(self, X, y, **kw)
+
+    def to_sklearn(self):
+        """The equal fitted scikit-learn model: a soft voting ensemble of the
+        members with their weights, or the best estimator's network without
+        an ensemble (see :func:`skreg.export.ensemble_to_sklearn`).
+
+        Returns
+        -------
+        model : VotingClassifier, VotingRegressor or a scikit-learn MLP
+        """
+        from .export import ensemble_to_sklearn
+
+        return ensemble_to_sklearn(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -16,16 +16,18 @@ import copy
 import numpy as np
 import sklearn
 from sklearn.base import is_classifier
+from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.neural_network import MLPClassifier as _SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as _SkMLPRegressor
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import LabelBinarizer
+from sklearn.preprocessing import LabelBinarizer, LabelEncoder
+from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from . import _state
 from ._fold import fold_batch_norm
 
-__all__ = ["to_sklearn", "pipeline_to_sklearn", "folded_weights"]
+__all__ = ["to_sklearn", "pipeline_to_sklearn", "folded_weights", "ensemble_to_sklearn"]
 
 #: training history carried over as it is (copies): it describes how the
 #: network was trained, which stays true of the exported one
@@ -167,9 +169,72 @@ def to_sklearn(estimator):
     return sk
 
 
+def ensemble_to_sklearn(search):
+    """The scikit-learn model equal to a fitted ``MLPClassifierCV`` /
+    ``MLPRegressorCV``.
+
+    Without an ensemble (``ensemble=None``) this is :func:`to_sklearn` of
+    ``best_estimator_``. With one, it is a fitted soft
+    :class:`~sklearn.ensemble.VotingClassifier` (or a
+    :class:`~sklearn.ensemble.VotingRegressor`) of the members, each
+    converted by :func:`to_sklearn`, with the ensemble's weights: it
+    averages the members' probabilities (outputs) with those weights and
+    takes the class of the largest, as the search predicts. skl2onnx
+    converts both voting estimators.
+
+    Parameters
+    ----------
+    search : skreg.MLPClassifierCV or skreg.MLPRegressorCV
+        Fitted. It is not modified.
+
+    Returns
+    -------
+    model : VotingClassifier, VotingRegressor or a scikit-learn MLP
+
+    Raises
+    ------
+    ValueError
+        For a multilabel classifier or a regressor of several outputs:
+        scikit-learn's voting estimators take single-label classifiers and
+        single-output regressors only.
+    """
+    check_is_fitted(search, "best_estimator_")
+    ens = search.ensemble_
+    if ens is None:
+        return to_sklearn(search.best_estimator_)
+    first = ens["members"][0]
+    clf = is_classifier(first)
+    if (clf and first._label_kind == "multilabel") or (not clf and first.n_outputs_ > 1):
+        raise ValueError(
+            f"An ensemble of {'multilabel classifiers' if clf else 'regressors with '}"
+            f"{'' if clf else f'{first.n_outputs_} outputs'} has no scikit-learn "
+            "equivalent: VotingClassifier averages single-label class probabilities "
+            "and VotingRegressor single outputs. Export best_estimator_ instead "
+            "(search.best_estimator_.to_sklearn()), or fit with ensemble=None."
+        )
+    members = [to_sklearn(m) for m in ens["members"]]
+    named = [(f"member{i}", m) for i, m in enumerate(members)]
+    weights = np.asarray(ens["weights"], dtype=float)  # (skl2onnx takes an array)
+    if clf:
+        # (flatten_transform only shapes transform(); skl2onnx needs False)
+        model = VotingClassifier(named, voting="soft", weights=weights,
+                                 flatten_transform=False)
+        model.le_ = LabelEncoder().fit(first.classes_)
+        model.classes_ = model.le_.classes_
+    else:
+        model = VotingRegressor(named, weights=weights)
+    # what fit would set (sklearn.ensemble._voting._BaseVoting.fit)
+    model.estimators_ = members
+    model.named_estimators_ = Bunch(**dict(named))
+    # (n_features_in_ and feature_names_in_ are the members')
+    return model
+
+
 def _convert(obj):
     if _is_skreg(obj):
         return to_sklearn(obj)
+    if hasattr(obj, "ensemble_") and hasattr(obj, "best_estimator_"):  # MLP*CV
+        return ensemble_to_sklearn(obj)
     if isinstance(obj, Pipeline):
         steps = [(name, _convert(step)) for name, step in obj.steps]
         new = copy.copy(obj)  # keeps memory, verbose and any fitted attribute
@@ -217,7 +282,8 @@ def pipeline_to_sklearn(pipeline):
     >>> bool((sk_pipe.predict(X) == pipe.predict(X)).all())
     True
     """
-    if not (_is_skreg(pipeline) or isinstance(pipeline, Pipeline)):
+    if not (_is_skreg(pipeline) or isinstance(pipeline, Pipeline)
+            or hasattr(pipeline, "ensemble_")):
         raise TypeError(
             "pipeline_to_sklearn converts a sklearn Pipeline or a skreg estimator, "
             f"got {type(pipeline).__name__}."
