@@ -486,6 +486,20 @@ multilabel) ``y * (1 - eps) + eps / 2`` (Keras's
 ``class_weight`` weight each sample's smoothed loss; ``loss_curve_``
 and ``validation_loss_curve_`` report the smoothed objective.
 """, CLASSIFIER),
+    Param("scale_target", False, "bool",
+          boolean, """\
+Train on the standardised targets ``(y - mean) / std`` (per output,
+with ``sample_weight``; a constant output keeps ``std = 1``), then fold
+the scaling into the output layer (``W *= std``, ``b = b * std +
+mean``), so the fitted network predicts in the units of ``y`` and
+exports as it is. The objective (``alpha`` included) and ``loss_curve_``
+are those of the standardised targets. What it helps: a target far from
+unit scale (a price in the thousands) makes the output layer's weights
+large, and an adaptive solver, whose steps are about the learning rate
+whatever the gradient, needs many epochs to reach them. A later
+``partial_fit`` or ``warm_start`` fit keeps the first fit's mean and
+std. Only with ``loss='squared_error'``.
+""", REGRESSOR),
     Param("class_weight", None, "dict, 'balanced' or None",
           _check_class_weight, """\
 Weights of the classes, multiplied into ``sample_weight``

@@ -62,6 +62,7 @@ class Prepared:
     setup: Optional[Setup] = None
     range_test: Optional[dict] = None
     keep_rate: bool = False
+    target_scale: Optional[tuple] = None
 
 
 @dataclass
@@ -77,6 +78,7 @@ class _Start:
     sw: Any
     first_pass: bool
     incremental: bool
+    target_scale: Optional[tuple] = None
 
 
 def _blas_threads(est):
@@ -125,7 +127,8 @@ def prepare(est, X, y, sample_weight=None, *, incremental=False, classes=None,
     state = _initial_state(est, start)
     if start.cfg.optimizer is None:
         return Prepared(start.cfg, start.net, start.penalty, start.X,
-                        Data(start.X, start.Y, start.sw), state, start.first_pass, incremental)
+                        Data(start.X, start.Y, start.sw), state, start.first_pass, incremental,
+                        target_scale=start.target_scale)
     run = _stochastic(est, start, state)
     return _resolve_rate(est, run) if rate == "resolve" else run
 
@@ -142,6 +145,9 @@ def _start(est, X, y, sample_weight, incremental, classes):
     X, Y, y = est._validate_input(X, y, incremental, first_pass, classes)
     sw = check_sample_weight(sample_weight, X)
     sw = est._apply_class_weight(sw, y, X, incremental)
+    Y, target_scale = _scale_target(est, cfg, Y, sw, first_pass)
+    if target_scale is not None:  # (early stopping scores y: in the same units)
+        y = Y.reshape(np.shape(y))
     n_samples, n_features = X.shape
     # targets as the loss takes them: class codes (softmax), bool indicators
     # (logistic outputs) or real values in X's dtype (regression)
@@ -156,7 +162,41 @@ def _start(est, X, y, sample_weight, incremental, classes):
         )
     # the group penalty acts on the rows of each weight matrix: give it the layout
     penalty = cfg.penalty.bind(list(zip(units[:-1], units[1:])))
-    return _Start(cfg, net, penalty, X, Y, y, sw, first_pass, incremental)
+    return _Start(cfg, net, penalty, X, Y, y, sw, first_pass, incremental, target_scale)
+
+
+def _scale_target(est, cfg, Y, sw, first_pass):
+    """``scale_target``: (standardised Y, (mean, std)), or (Y, None). A
+    later fit continuing the weights keeps the first fit's mean and std."""
+    if not cfg.values.get("scale_target", False):
+        return Y, None
+    if cfg.loss != "squared_error":
+        raise ValueError(
+            f"scale_target=True needs loss='squared_error' (got loss={cfg.loss!r}): "
+            "standardised targets have no meaning for the Poisson deviance, whose "
+            "targets must stay non-negative counts or rates."
+        )
+    if first_pass:
+        mean = np.average(Y, axis=0, weights=sw)
+        std = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=sw))
+        # a constant output: nothing to scale (and no division by 0)
+        std = np.where(std > np.finfo(Y.dtype).eps * np.maximum(1.0, np.abs(mean)), std, 1.0)
+        scale = (mean.astype(Y.dtype), std.astype(Y.dtype))
+    else:
+        scale = getattr(est, "_target_scale", None)
+        if scale is None:  # the weights continued were fitted in y's units
+            scale = (np.zeros(Y.shape[1], Y.dtype), np.ones(Y.shape[1], Y.dtype))
+    return (Y - scale[0]) / scale[1], scale
+
+
+def _unfold_target_scale(params, scale):
+    """The output layer of a network fitted with ``scale_target``, back in
+    the standardised units it trains in (copies)."""
+    coefs, intercepts = list(params[0]), list(params[1])
+    mean, std = scale
+    coefs[-1] = coefs[-1] / std
+    intercepts[-1] = (intercepts[-1] - mean) / std
+    return (coefs, intercepts) + tuple(params[2:])
 
 
 def _init_weights(init, activation, fan_in, fan_out, rng, dtype):
@@ -220,6 +260,8 @@ def _initial_state(est, start):
     else:
         _check_compatible(est, net.layer_units, cfg.batch_norm)
         params = (est.coefs_, est.intercepts_, est.bn_gammas_, est.bn_betas_)
+        if start.target_scale is not None:
+            params = _unfold_target_scale(params, start.target_scale)
         stats = None
         if cfg.batch_norm:
             stats = ([m.astype(dtype) for m in est.bn_running_means_],
@@ -361,7 +403,7 @@ def _stochastic(est, start, state):
         parts=_parts(cfg, incremental, early, averaging, proximal),
     )
     return Prepared(cfg, net, start.penalty, start.X, data, state, first_pass, incremental,
-                    setup)
+                    setup, target_scale=start.target_scale)
 
 
 def _resolve_rate(est, run):
@@ -441,6 +483,13 @@ def store(est, run):
     """Write a finished run into the estimator (the registry's entries)."""
     net, state, history, setup = run.net, run.state, run.state.history, run.setup
     P = net.views(state.theta)
+    if run.target_scale is not None:
+        # scale_target: y = mean + std * output, folded into the output layer
+        mean, std = run.target_scale
+        P.coefs[-1] *= std
+        P.intercepts[-1] *= std
+        P.intercepts[-1] += mean
+    est._target_scale = run.target_scale
     est.coefs_, est.intercepts_ = P.coefs, P.intercepts
     est.bn_gammas_, est.bn_betas_ = P.gammas, P.betas
     est.bn_running_means_ = state.stats[0] if state.stats is not None else []

@@ -270,6 +270,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         averaging=None,
         max_grad_norm=None,
         warmup=0,
+        scale_target=False,
     ):
         set_params_of_init(self, locals())
 

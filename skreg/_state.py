@@ -70,6 +70,7 @@ FITTED = (
     Field("lr_schedule_", "training"),
     Field("_rng", "resume"),
     Field("_t0", "resume"),
+    Field("_target_scale", "resume"),
     Field("_opt_state", "resume", layout=True),
     Field("_monitor_state", "resume", layout=True),
     Field("_plateau_factor", "resume", layout=True),

@@ -149,7 +149,10 @@ def test_mlp_cv_search_runs_on_the_workers(client, tmp_path):
                                param_distributions={"alpha": [1e-5, 1e-3, 1e-1],
                                                     "hidden_layer_sizes": [(8,), (16,)]},
                                n_candidates=6, factor=3, cv=StratifiedKFold(3),
-                               scoring=scorer, n_jobs=n_jobs, random_state=0)
+                               scoring=scorer, n_jobs=n_jobs, random_state=0,
+                               # (greedy selection scores out-of-fold outputs with
+                               # the scorer too, in the calling process)
+                               ensemble="folds")
 
     with joblib.parallel_config(backend="dask", client=client):
         remote = search(-1).fit(X, y)
