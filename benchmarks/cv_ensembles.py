@@ -8,7 +8,9 @@ held-out rows, from that one search:
 - ``single``: ``best_estimator_``, the refit of the best candidate (what
   ``ensemble=None`` predicts);
 - ``folds``: the best candidate's fold models, averaged;
-- ``greedy``: greedy ensemble selection over every candidate's fold models.
+- ``greedy``: greedy ensemble selection over every candidate's fold models
+  (each candidate at the round where it scored best);
+- ``greedy-all``: the same over every candidate at every round it reached.
 
 The time is the search's fit (search + refit + ensembles) and its parts.
 ``--baseline JSON`` reads ``tuning.py --json`` records of an earlier commit
@@ -35,9 +37,18 @@ from _datasets import ALL  # noqa: E402
 from tuning import _data, _pipe  # noqa: E402
 
 import skreg  # noqa: E402
+import skreg._search as search_module  # noqa: E402
 from skreg._ensemble import ensemble_predict  # noqa: E402
 
-VARIANTS = ("single", "folds", "greedy")
+VARIANTS = ("single", "folds", "greedy", "greedy-all")
+
+
+def _every_row(found, results):
+    """The pool of 'greedy-all': every scored row (each candidate at every
+    round it reached), best score first."""
+    scores = np.asarray(results["mean_test_score"], dtype=float)
+    rows = [i for i in range(len(scores)) if np.isfinite(scores[i]) and found.oof[i] is not None]
+    return sorted(rows, key=lambda i: -scores[i])
 
 
 def _recording(cls):
@@ -52,6 +63,13 @@ def _recording(cls):
                     self.ensemble = name
                     self.variants_[name] = super()._make_ensemble(found, results, best, y,
                                                                   scorer)
+                self.ensemble = "greedy"
+                pool, search_module._pool = search_module._pool, _every_row
+                try:
+                    self.variants_["greedy-all"] = super()._make_ensemble(
+                        found, results, best, y, scorer)
+                finally:
+                    search_module._pool = pool
             finally:
                 self.ensemble = saved
             self.ensemble_time_ = time.perf_counter() - tic
@@ -77,7 +95,7 @@ def one(name, seed, n_jobs):
 
     metric = accuracy_score if clf else r2_score
     scores = {"single": float(metric(yte, search.best_estimator_.predict(Z)))}
-    for v in ("folds", "greedy"):
+    for v in VARIANTS[1:]:
         ens = search.variants_[v]
         scores[v] = float(metric(yte, ensemble_predict(ens, Z)))
     greedy = search.variants_["greedy"]
@@ -94,7 +112,7 @@ def _ms(values):
 
 
 def table(rows, baseline=None):
-    head = ["data set", "single", "folds", "greedy", "time (search+refit)"]
+    head = ["data set", *VARIANTS, "time (search+refit)"]
     if baseline:
         head += ["skreg CV before", "time before", "time ratio", "HistGB"]
     out = [" | ".join(head)]
