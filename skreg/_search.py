@@ -350,7 +350,8 @@ class _BaseMLPCV:
 
     # ------------------------------------------------------------- delegation
     def predict(self, X):
-        """Predict with the best estimator, refitted on all the data.
+        """Predict with the ensemble (``ensemble_``), or with the best
+        estimator refitted on all the data when there is none.
 
         Parameters
         ----------
@@ -407,15 +408,19 @@ class _BaseMLPCV:
 
 
 _SHARED_DOC = """
-    The search is scikit-learn's
-    :class:`~sklearn.model_selection.HalvingRandomSearchCV` with the number
-    of epochs as the resource: ``n_candidates`` configurations drawn from
-    ``param_distributions`` are cross-validated with few epochs, the best
-    ``1/factor`` of them go on to the next round with ``factor`` times as
-    many, and so on up to the estimator's ``max_iter``. The best candidate
-    of the last round is then refitted on all the data and used for
-    prediction, with the number of epochs at which it scored best. Read more
-    in :ref:`tuned-estimators`.
+    The search is successive halving with the number of epochs as the
+    resource, by the rule of scikit-learn's
+    :class:`~sklearn.model_selection.HalvingRandomSearchCV`:
+    ``n_candidates`` configurations drawn from ``param_distributions`` are
+    cross-validated with few epochs, the best ``1/factor`` of them go on to
+    the next round with ``factor`` times as many, and so on up to the
+    estimator's ``max_iter``. A survivor resumes where it stopped: each
+    candidate and fold is one run planned for the last round's epochs, of
+    which each round trains only the new ones (the ``'auto'`` rate is found
+    once, for that horizon). The best candidate of the last round is then
+    refitted on all the data, with the number of epochs at which it scored
+    best, and by default an ensemble of the search's fold models predicts.
+    Read more in :ref:`tuned-estimators`.
 
     Parameters
     ----------
@@ -455,18 +460,28 @@ _SHARED_DOC = """
         round where it scored best (so cross-validation also chooses how
         long to train, which matters on small data, where the longest run
         can overfit), 'last' with those of the last round (scikit-learn's
-        rule for halving searches). On a tie the longer run wins.
+        rule for halving searches). On a tie the longer run wins. The refit
+        is a plain fit: its schedule runs over its own epochs.
+
+    ensemble : {{'greedy', 'folds'}} or None, default='greedy'
+        What predicts. 'greedy': greedy ensemble selection with replacement
+        (Caruana et al. 2004, 25 additions) over every candidate's fold
+        models, judged by ``scoring`` on their out-of-fold predictions;
+        'folds': the best candidate's fold models, equally weighted; None:
+        ``best_estimator_`` alone. An ensemble averages its members'
+        probabilities (outputs) with its weights.
 
     max_time : float or None, default=None
         A wall-time budget in seconds for the search (the refit is not
-        counted). Before each round after the first, the search stops if
-        that round, estimated to last as long as the previous one, would end
-        after ``max_time``; the best candidate of the last round run is then
-        refitted (with the epochs it was scored with) and
-        ``budget_exhausted_`` is True. The first round always runs.
+        counted). Once it is spent no new fit starts; fits already running
+        finish, so the search overshoots by at most one fit per worker. The
+        best candidate of the last round reached (among those scored on
+        every fold) is then refitted and ``budget_exhausted_`` is True; a
+        ``ValueError`` says when no candidate was scored on every fold.
 
     cv : int, cross-validation generator or iterable, default=5
-        As in scikit-learn's searches (stratified folds for a classifier).
+        As in scikit-learn's searches (stratified folds for a classifier),
+        split once: every round trains on the same rows.
 
     scoring : str, callable or None, default=None
         One scorer, used to rank the candidates and by :meth:`score`; None
@@ -497,6 +512,14 @@ _SHARED_DOC = """
     ----------
     best_estimator_ : {est}
         The best candidate, refitted on all the data.
+
+    ensemble_ : dict or None
+        The ensemble that predicts (None with ``ensemble=None``):
+        ``'members'`` (fitted {est}: fold models, each trained on one
+        fold's training rows), ``'weights'`` (an array summing to 1),
+        ``'rows'`` and ``'folds'`` (each member's row in ``cv_results_``
+        and fold), ``'oof_score'`` (the ensemble's score on the out-of-fold
+        predictions; None for 'folds').
 
     best_params_ : dict
         Its parameters, including the ``max_iter`` it was refitted with
@@ -532,7 +555,8 @@ _SHARED_DOC = """
         The wall time of the refit, in seconds.
 
     budget_exhausted_ : bool
-        Whether ``max_time`` stopped the search before its last round.
+        Whether ``max_time`` stopped the search before its last round had
+        scored every candidate.
 
     n_splits_ : int
         The number of cross-validation folds.
@@ -549,7 +573,8 @@ class MLPClassifierCV(_BaseMLPCV, ClassifierMixin, BaseEstimator):
     _mlp_class = MLPClassifier
 
     def predict_proba(self, X):
-        """Class probabilities from the best estimator.
+        """Class probabilities: the ensemble's weighted average of its
+        members', or the best estimator's.
 
         Parameters
         ----------
@@ -565,7 +590,7 @@ class MLPClassifierCV(_BaseMLPCV, ClassifierMixin, BaseEstimator):
         return self.best_estimator_.predict_proba(X)
 
     def predict_log_proba(self, X):
-        """Log of the class probabilities from the best estimator.
+        """Log of :meth:`predict_proba`.
 
         Parameters
         ----------
@@ -604,7 +629,7 @@ MLPClassifierCV.__doc__ = (
     See Also
     --------
     MLPClassifier : the network, with its parameters set by hand.
-    sklearn.model_selection.HalvingRandomSearchCV : the search.
+    sklearn.model_selection.HalvingRandomSearchCV : the rule of the rounds.
 
     Examples
     --------
@@ -631,7 +656,7 @@ MLPRegressorCV.__doc__ = (
     See Also
     --------
     MLPRegressor : the network, with its parameters set by hand.
-    sklearn.model_selection.HalvingRandomSearchCV : the search.
+    sklearn.model_selection.HalvingRandomSearchCV : the rule of the rounds.
 
     Examples
     --------
