@@ -75,6 +75,7 @@ def _task(res, base, params, X, y, sw, train, test, epochs, scorer, deadline, tr
         return {"skipped": True, "resumable": res}
     out = {"skipped": False, "error": None, "train_score": np.nan}
     tic = time.perf_counter()
+    trained = False
     try:
         if isinstance(res, BaseException):
             raise res  # this fold's run failed in an earlier round
@@ -82,6 +83,7 @@ def _task(res, base, params, X, y, sw, train, test, epochs, scorer, deadline, tr
             res = Resumable(clone(base).set_params(**params))
         sw_train = None if sw is None else sw[train]
         model = res.advance(_take(X, train), _take(y, train), sw_train, epochs)
+        trained = True
         out["fit_time"] = time.perf_counter() - tic
         tic = time.perf_counter()
         X_test = _take(X, test)
@@ -91,9 +93,10 @@ def _task(res, base, params, X, y, sw, train, test, epochs, scorer, deadline, tr
         out["score_time"] = time.perf_counter() - tic
         out["model"], out["outputs"] = model, outputs(model, X_test)
     except Exception as exc:  # noqa: BLE001 (error_score decides)
-        out.update(error=exc, fit_time=time.perf_counter() - tic, score_time=0.0,
-                   test_score=np.nan, model=None, outputs=None)
-        res = exc
+        out.update(error=exc, fit_time=out.get("fit_time", time.perf_counter() - tic),
+                   score_time=0.0, test_score=np.nan, model=None, outputs=None)
+        if not trained:
+            res = exc  # the run is broken: later rounds report the error again
     out["resumable"] = res
     return out
 
@@ -108,12 +111,13 @@ class _Results:
 
     def __init__(self, n_splits, n_rows, train_score):
         self.n_splits, self.n_rows, self.train_score = n_splits, n_rows, train_score
-        self.params, self.iters, self.resources = [], [], []
+        self.params, self.iters, self.resources, self.candidates = [], [], [], []
         self.test, self.train, self.fit_time, self.score_time = [], [], [], []
         self.models, self.oof = [], []
 
-    def add(self, params, itr, epochs, outs, splits):
+    def add(self, params, itr, epochs, outs, splits, candidate=None):
         self.params.append(params)
+        self.candidates.append(candidate)
         self.iters.append(itr)
         self.resources.append(epochs)
         self.test.append([o["test_score"] for o in outs])
@@ -182,11 +186,11 @@ def _param_columns(params):
     return cols
 
 
-def _top(scores, params, k):
+def _top(scores, candidates, k):
     """scikit-learn's survivors: the ``k`` best by mean score, NaN lowest,
     in ascending order of score (the order of the next round's rows)."""
     order = np.roll(np.argsort(scores), np.count_nonzero(np.isnan(scores)))
-    return [params[i] for i in order[-k:]]
+    return [candidates[i] for i in order[-k:]]
 
 
 def _check_failures(outs, error_score, n_fits):
@@ -217,45 +221,44 @@ def run_search(base, candidates, plan, factor, X, y, sw, splits, scorer, *, n_jo
     scored every candidate. ``on_round(itr, rows, results)`` is called after
     each round (progress lines)."""
     deadline = None if max_time is None else _now() + max_time
-    horizon = plan[-1]
-    base = clone(base).set_params(max_iter=horizon)
-    n_rows = X.shape[0]
-    results = _Results(len(splits), n_rows, train_score)
-    runs = {candidate_key(p): [None] * len(splits) for p in candidates}
-    params = list(candidates)
+    base = clone(base).set_params(max_iter=plan[-1])
+    results = _Results(len(splits), X.shape[0], train_score)
+    # by index in the first round's list: two equal draws are two candidates
+    runs = {i: [None] * len(splits) for i in range(len(candidates))}
+    alive = list(runs)
     parallel = Parallel(n_jobs=n_jobs)
     exhausted = False
     for itr, epochs in enumerate(plan):
         # the first round in the order drawn (the estimator as given first),
-        # then the most promising first (params ascend by score): a deadline
-        # cuts the weakest
-        order = params if itr == 0 else params[::-1]
-        jobs = [(p, f) for p in order for f in range(len(splits))]
+        # then the most promising first (``alive`` ascends by score): a
+        # deadline cuts the weakest
+        order = alive if itr == 0 else alive[::-1]
+        jobs = [(i, f) for i in order for f in range(len(splits))]
         outs = parallel(
-            delayed(_task)(runs[candidate_key(p)][f], base, p, X, y, sw, *splits[f], epochs,
+            delayed(_task)(runs[i][f], base, candidates[i], X, y, sw, *splits[f], epochs,
                            scorer, deadline, train_score)
-            for p, f in jobs)
+            for i, f in jobs)
         _check_failures(outs, error_score, len(outs))
         done = {}
-        for (p, f), out in zip(jobs, outs):
-            runs[candidate_key(p)][f] = out["resumable"]
+        for (i, f), out in zip(jobs, outs):
+            runs[i][f] = out["resumable"]
             if not out["skipped"]:
                 if out["error"] is not None:
                     out["test_score"] = out["train_score"] = error_score
-                done.setdefault(candidate_key(p), []).append(out)
-        scored = [p for p in params if len(done.get(candidate_key(p), ())) == len(splits)]
-        if len(scored) < len(params):
-            exhausted = True
+                done.setdefault(i, []).append(out)
+        scored = [i for i in alive if len(done.get(i, ())) == len(splits)]
+        exhausted = len(scored) < len(alive)
         rows = []
-        for p in scored:
+        for i in scored:
             rows.append(len(results.params))
-            results.add({**p, "max_iter": epochs}, itr, epochs, done[candidate_key(p)], splits)
+            results.add({**candidates[i], "max_iter": epochs}, itr, epochs, done[i], splits,
+                        candidate=i)
         if on_round is not None and rows:
             on_round(itr, rows, results)
         if exhausted or itr == len(plan) - 1:
             break
-        keep = math.ceil(len(params) / factor)
-        params = _top(results.mean_scores(rows), scored, keep)
+        alive = _top(results.mean_scores(rows), scored, math.ceil(len(alive) / factor))
+        runs = {i: runs[i] for i in alive}  # (the others' runs are done with)
     if not results.params:
         raise ValueError(
             f"max_time={max_time} s was spent before any candidate was scored on every "

@@ -59,6 +59,9 @@ class Resumable:
         with _blas_threads(est):
             if self.run is None:
                 self.run = prepare(est, X, y, sample_weight)
+                # (the rows the run trains on are enough to keep, for the
+                # output check of each checkpoint: not a second copy of X)
+                self.run.X = self.run.data.X
             run = self.run
             if run.setup is None:  # lbfgs: a fit from scratch of `epochs` iterations
                 model = clone(est).set_params(max_iter=epochs)

@@ -40,6 +40,9 @@ ENSEMBLES = (None, "folds", "greedy")
 
 _candidate_key = candidate_key  # (the display reads it from here)
 
+#: what validate_data sets on the search
+_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+
 
 class _Progress:
     """One line per round (``verbose >= 1``), and the round times."""
@@ -92,15 +95,15 @@ def _best_index(results, refit_max_iter="best"):
 
 def _pool(found, results):
     """The rows greedy selection chooses from: each candidate at the round
-    where it scored best (on a tie the later round), best score first."""
+    where it scored best (on a tie the later round), best score first; rows
+    with a failed fold (no model there) left out."""
     scores = np.asarray(results["mean_test_score"], dtype=float)
     best_of = {}
-    for i, p in enumerate(results["params"]):
+    for i, cand in enumerate(found.candidates):
         if not np.isfinite(scores[i]) or found.oof[i] is None:
             continue
-        key = candidate_key(p)
-        if key not in best_of or scores[i] >= scores[best_of[key]]:
-            best_of[key] = i
+        if cand not in best_of or scores[i] >= scores[best_of[cand]]:
+            best_of[cand] = i
     return sorted(best_of.values(), key=lambda i: -scores[i])
 
 
@@ -258,7 +261,10 @@ class _BaseMLPCV:
         # checked here, so that bad data fails once with a clear message, not
         # once per candidate; the candidates get X as it was passed (its
         # column names included), a sparse X in a format they take
-        checked, _ = validate_data(self, X, y, accept_sparse=["csr", "csc"],
+        # (on a copy: what validation learns of X reaches the search only
+        # with the rest of the fit, so a failed fit leaves the last one whole)
+        seen = clone(self)
+        checked, _ = validate_data(seen, X, y, accept_sparse=["csr", "csc"],
                                    multi_output=True,
                                    y_numeric=self._mlp_class is MLPRegressor)
         if sp.issparse(X):
@@ -272,9 +278,10 @@ class _BaseMLPCV:
             base.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
         space = (self.default_param_distributions() if self.param_distributions is None
                  else self.param_distributions)
-        plan = plan_rounds(self.n_candidates, self.factor, int(base.max_iter))
         candidates = draw_candidates(space, self.n_candidates, self.try_estimator,
                                      self.random_state)
+        # (a small space of lists can give fewer candidates than asked for)
+        plan = plan_rounds(len(candidates), self.factor, int(base.max_iter))
         X, y = _indexable(X), _indexable(y)
         sw = None if sample_weight is None else _as_weights(sample_weight, X.shape[0])
         # one split for every round: a resumed fit keeps its training rows
@@ -300,6 +307,11 @@ class _BaseMLPCV:
         # only now, with every step done, does the estimator change
         iters = np.asarray(results["iter"])
         rounds_run = range(int(iters.max()) + 1)
+        for name in _INPUT_ATTRIBUTES:
+            if hasattr(seen, name):
+                setattr(self, name, getattr(seen, name))
+            else:
+                vars(self).pop(name, None)
         self.cv_results_ = results
         self.best_index_ = best
         self.best_params_ = best_params
@@ -325,14 +337,27 @@ class _BaseMLPCV:
         if self.ensemble is None:
             return None
         n_folds = len(found.models[best])
-        _check_member_classes(found.models[best], self.ensemble)
+        if all(m is not None for m in found.models[best]):
+            _check_member_classes(found.models[best], self.ensemble)
         if self.ensemble == "folds":
+            if any(m is None for m in found.models[best]):
+                raise ValueError(
+                    "ensemble='folds' needs the best candidate's model on every fold, "
+                    f"but its fit failed on some (error_score={self.error_score!r} "
+                    "kept it in the search). Use ensemble='greedy' or None, or "
+                    "error_score=np.nan."
+                )
             rows, counts = [best], np.array([1])
             oof_score = None
         else:
             rows = _pool(found, results)
-            like = found.models[best][0]
-            covered = np.flatnonzero(np.isfinite(found.oof[best]).all(axis=1))
+            if not rows:
+                raise ValueError(
+                    "ensemble='greedy' found no candidate with a model on every fold "
+                    "(their fits failed); use ensemble=None."
+                )
+            like = found.models[rows[0]][0]
+            covered = np.flatnonzero(np.isfinite(found.oof[rows[0]]).all(axis=1))
             score = oof_scorer(scorer, like, y, covered)
             counts = greedy_selection([found.oof[i] for i in rows], score)
             oof_score = score(sum(c * found.oof[i] for i, c in zip(rows, counts)) / counts.sum())
@@ -516,7 +541,8 @@ _SHARED_DOC = """
     ensemble_ : dict or None
         The ensemble that predicts (None with ``ensemble=None``):
         ``'members'`` (fitted {est}: fold models, each trained on one
-        fold's training rows), ``'weights'`` (an array summing to 1),
+        fold's training rows; a member is a checkpoint, ``n_iter_`` epochs
+        of a run planned for its ``max_iter``, the last round's), ``'weights'`` (an array summing to 1),
         ``'rows'`` and ``'folds'`` (each member's row in ``cv_results_``
         and fold), ``'oof_score'`` (the ensemble's score on the out-of-fold
         predictions; None for 'folds').

@@ -226,7 +226,9 @@ def ensemble_to_sklearn(search):
     # what fit would set (sklearn.ensemble._voting._BaseVoting.fit)
     model.estimators_ = members
     model.named_estimators_ = Bunch(**dict(named))
-    # (n_features_in_ and feature_names_in_ are the members')
+    # (n_features_in_ is a property that reads the members)
+    if hasattr(members[0], "feature_names_in_"):
+        model.feature_names_in_ = members[0].feature_names_in_.copy()
     return model
 
 

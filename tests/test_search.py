@@ -640,3 +640,89 @@ def test_skops_round_trip_trusts_only_skreg_types(clf_data):
     back = sio.loads(data, trusted=untrusted)
     np.testing.assert_array_equal(back.predict_proba(X), est.predict_proba(X))
     assert back.best_params_ == est.best_params_
+
+
+# ------------------------------------------------------ review: edge cases
+def test_equal_draws_are_separate_candidates(clf_data):
+    # a space with a distribution can draw a configuration twice; scikit-learn
+    # scores each draw: so does the search (no round is cut short)
+    from scipy.stats import randint
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    X, y = clf_data
+    space = {"alpha": [1e-5, 1e-3], "n_iter_no_change": randint(5, 7)}  # 4 distinct
+    base = MLPClassifier(max_iter=18, learning_rate_init=0.01, random_state=0)
+    ours = MLPClassifierCV(base, param_distributions=space, n_candidates=9, cv=3,
+                           try_estimator=False, ensemble=None, refit_max_iter="last",
+                           random_state=0).fit(X, y)
+    ref = HalvingRandomSearchCV(clone(base), space, n_candidates=9, resource="max_iter",
+                                max_resources=18, min_resources="exhaust", cv=3,
+                                random_state=0, return_train_score=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref.fit(X, y)
+    assert len({repr(sorted(p.items())) for p in ref.cv_results_["params"][:9]}) < 9
+    assert ours.budget_exhausted_ is False
+    assert ours.n_candidates_ == ref.n_candidates_ == [9, 3, 1]
+    assert ours.cv_results_["params"] == ref.cv_results_["params"]
+    np.testing.assert_array_equal(ours.cv_results_["mean_test_score"],
+                                  ref.cv_results_["mean_test_score"])
+
+
+def test_rounds_are_planned_for_the_candidates_drawn(clf_data):
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    X, y = clf_data
+    space = {"activation": ["relu", "tanh"]}  # 2 configurations, 27 asked for
+    base = MLPClassifier(max_iter=27, learning_rate_init=0.01, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # (the sampler says it has 2)
+        ours = MLPClassifierCV(base, param_distributions=space, n_candidates=27, cv=2,
+                               try_estimator=False, ensemble=None).fit(X, y)
+        ref = HalvingRandomSearchCV(clone(base), space, n_candidates=27, cv=2,
+                                    resource="max_iter", max_resources=27,
+                                    min_resources="exhaust").fit(X, y)
+    assert ours.n_candidates_ == ref.n_candidates_ and ours.n_resources_ == ref.n_resources_
+
+
+def test_a_failed_fold_with_a_numeric_error_score(clf_data):
+    # fold 0 trains on rows of zero weight only: its fits fail, error_score=0
+    # scores them, and the candidates stay in the search
+    X, y = clf_data
+    w = np.ones(len(y))
+    w[:75] = 0.0
+    cv = [(np.arange(75), np.arange(75, 150)), (np.arange(75, 150), np.arange(75))]
+
+    def search(ensemble):
+        return MLPClassifierCV(MLPClassifier(learning_rate_init=0.01, max_iter=6,
+                                             random_state=0),
+                               param_distributions=SPACE, n_candidates=3, cv=cv,
+                               error_score=0.0, ensemble=ensemble)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = search(None).fit(X, y, sample_weight=w)
+        assert (est.cv_results_["split0_test_score"] == 0.0).all()
+        for ensemble in ("folds", "greedy"):
+            with pytest.raises(ValueError, match=f"ensemble='{ensemble}'"):
+                search(ensemble).fit(X, y, sample_weight=w)
+
+
+def test_a_failed_fit_keeps_the_input_attributes_of_the_last_one():
+    pd = pytest.importorskip("pandas")
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    X3, X5 = X.iloc[:150, :3], X.iloc[:150, :5]
+    est = MLPClassifierCV(MLPClassifier(learning_rate_init=0.01, max_iter=4, random_state=0),
+                          param_distributions=SPACE, n_candidates=2, factor=2, cv=2,
+                          ensemble="greedy").fit(X3, y.iloc[:150])
+    with pytest.raises(ValueError, match="sample_weight"):
+        est.fit(X5, y.iloc[:150], sample_weight=np.zeros(150))
+    assert est.n_features_in_ == 3 == est.best_estimator_.n_features_in_
+    np.testing.assert_array_equal(est.feature_names_in_, X3.columns)
+    # and the export knows the names too
+    sk = est.to_sklearn()
+    np.testing.assert_array_equal(sk.feature_names_in_, X3.columns)
+    np.testing.assert_allclose(sk.predict_proba(X3), est.predict_proba(X3), atol=1e-12)
+    assert isinstance(X3, pd.DataFrame)
