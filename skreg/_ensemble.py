@@ -73,17 +73,17 @@ def ensemble_outputs(ensemble, X):
 
 def ensemble_predict(ensemble, X):
     """Labels (classifier) or targets (regressor) of the ensemble."""
-    avg = ensemble_outputs(ensemble, X)
-    first = ensemble["members"][0]
-    if is_classifier(first):
-        return _decode(first, avg)
-    return avg.ravel() if avg.shape[1] == 1 else avg
+    return _predict_from(ensemble["members"][0], ensemble_outputs(ensemble, X))
 
 
-def _decode(model, proba):
-    if model._label_kind == "multilabel":
-        return (proba > 0.5).astype(int)
-    return model.classes_[np.argmax(proba, axis=1)]
+def _predict_from(like, out):
+    """What ``predict`` of a model like ``like`` returns for averaged
+    probabilities / outputs ``out``."""
+    if not is_classifier(like):
+        return out.ravel() if out.shape[1] == 1 else out
+    if like._label_kind == "multilabel":
+        return (out > 0.5).astype(int)
+    return like.classes_[np.argmax(out, axis=1)]
 
 
 class _Answered(BaseEstimator):
@@ -95,10 +95,7 @@ class _Answered(BaseEstimator):
         self.like = like
 
     def predict(self, X):
-        if is_classifier(self.like):
-            return _decode(self.like, self.outputs)
-        out = self.outputs
-        return out.ravel() if out.shape[1] == 1 else out
+        return _predict_from(self.like, self.outputs)
 
     def predict_proba(self, X):
         return self.outputs

@@ -35,7 +35,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from ._ensemble import outputs
 from ._resume import Resumable
 
-__all__ = ["plan_rounds", "draw_candidates", "run_search", "candidate_key"]
+__all__ = ["plan_rounds", "draw_candidates", "run_search"]
 
 #: the clock of the deadline (wall time: comparable between the processes
 #: of one machine); a test replaces it
@@ -62,12 +62,6 @@ def draw_candidates(space, n_candidates, try_estimator, random_state):
     return first + list(drawn)
 
 
-def candidate_key(params, resource="max_iter"):
-    """A candidate's parameters without the resource, as a hashable key: the
-    same candidate in every round it was scored."""
-    return repr(sorted((k, repr(v)) for k, v in params.items() if k != resource))
-
-
 def _task(res, base, params, X, y, sw, train, test, epochs, scorer, deadline, train_score):
     """One candidate on one fold for one round (``res`` its run so far, None
     in the first round); a dict of what happened."""
@@ -82,14 +76,15 @@ def _task(res, base, params, X, y, sw, train, test, epochs, scorer, deadline, tr
         if res is None:
             res = Resumable(clone(base).set_params(**params))
         sw_train = None if sw is None else sw[train]
-        model = res.advance(_take(X, train), _take(y, train), sw_train, epochs)
+        X_train, y_train = _take(X, train), _take(y, train)
+        model = res.advance(X_train, y_train, sw_train, epochs)
         trained = True
         out["fit_time"] = time.perf_counter() - tic
         tic = time.perf_counter()
         X_test = _take(X, test)
         out["test_score"] = float(scorer(model, X_test, _take(y, test)))
         if train_score:
-            out["train_score"] = float(scorer(model, _take(X, train), _take(y, train)))
+            out["train_score"] = float(scorer(model, X_train, y_train))
         out["score_time"] = time.perf_counter() - tic
         out["model"], out["outputs"] = model, outputs(model, X_test)
     except Exception as exc:  # noqa: BLE001 (error_score decides)
@@ -128,8 +123,7 @@ class _Results:
         oof = None
         widths = {None if o["outputs"] is None else o["outputs"].shape[1] for o in outs}
         if None not in widths and len(widths) == 1:  # (a fold may lack a class)
-            width = outs[0]["outputs"].shape[1]
-            oof = np.full((self.n_rows, width), np.nan)
+            oof = np.full((self.n_rows, widths.pop()), np.nan)
             for o, (_, test) in zip(outs, splits):
                 oof[test] = o["outputs"]
         self.oof.append(oof)
@@ -169,7 +163,7 @@ def _rank(mean):
 
 def _param_columns(params):
     """One masked array per parameter name (masked where a row lacks it)."""
-    names = sorted({k for p in params for k in p}, key=lambda k: [k in p for p in params].index(True))
+    names = dict.fromkeys(k for p in params for k in p)  # (in order of first appearance)
     cols = {}
     for name in names:
         values = [p[name] for p in params if name in p]

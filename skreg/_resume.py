@@ -38,17 +38,12 @@ __all__ = ["Resumable"]
 class Resumable:
     """One fit of ``estimator`` (unfitted; ``max_iter`` is the horizon), run
     in stages. ``stopped`` is the reason training ended ('max_iter' at the
-    horizon, or a stop rule's), None while it can go on; ``epochs`` the
-    epochs run so far."""
+    horizon, or a stop rule's), None while it can go on."""
 
     def __init__(self, estimator):
         self.estimator = estimator
         self.run = None
         self.stopped = None
-
-    @property
-    def epochs(self):
-        return 0 if self.run is None else self.run.state.n_iter
 
     def advance(self, X, y, sample_weight, epochs):
         """Train until ``epochs`` epochs have run (fewer if the run stops);

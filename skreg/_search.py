@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._data import check_sample_weight
 from ._ensemble import (ensemble_outputs, ensemble_predict, greedy_selection, oof_scorer)
-from ._halving import candidate_key, draw_candidates, plan_rounds, run_search
+from ._halving import draw_candidates, plan_rounds, run_search
 from ._mlp import MLPClassifier, MLPRegressor
 from ._params import InvalidParameterError, check_bool, check_int, check_options, check_real
 
@@ -38,7 +38,12 @@ _FILTERS_LOCK = threading.Lock()
 #: the ensembles (see skreg._ensemble)
 ENSEMBLES = (None, "folds", "greedy")
 
-_candidate_key = candidate_key  # (the display reads it from here)
+
+def _candidate_key(params, resource="max_iter"):
+    """A candidate's parameters without the resource, as a hashable key: the
+    same candidate in every round it was scored (the display reads it too)."""
+    return repr(sorted((k, repr(v)) for k, v in params.items() if k != resource))
+
 
 #: what validate_data sets on the search
 _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
@@ -62,11 +67,6 @@ class _Progress:
                   f"candidate{'' if n == 1 else 's'} x {self.n_splits} folds, "
                   f"max_iter={results.resources[rows[0]]}, best score {best:.4f}, "
                   f"{self.ends[-1]:.1f} s", flush=True)
-
-
-def _n_splits(results):
-    """The number of folds, from the per-split columns of ``cv_results_``."""
-    return sum(1 for key in results if key.startswith("split") and key.endswith("_test_score"))
 
 
 def _best_index(results, refit_max_iter="best"):

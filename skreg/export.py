@@ -38,6 +38,12 @@ def _is_skreg(est):
     return isinstance(est, _state.FittedStateMixin)
 
 
+def _is_search(est):
+    """An MLPClassifierCV / MLPRegressorCV, by the method only they have
+    (importing skreg._search here would close an import circle)."""
+    return hasattr(type(est), "default_param_distributions")
+
+
 def folded_weights(estimator):
     """Weights and biases of the plain network that ``estimator`` computes.
 
@@ -235,7 +241,7 @@ def ensemble_to_sklearn(search):
 def _convert(obj):
     if _is_skreg(obj):
         return to_sklearn(obj)
-    if hasattr(obj, "ensemble_") and hasattr(obj, "best_estimator_"):  # MLP*CV
+    if _is_search(obj):
         return ensemble_to_sklearn(obj)
     if isinstance(obj, Pipeline):
         steps = [(name, _convert(step)) for name, step in obj.steps]
@@ -284,8 +290,7 @@ def pipeline_to_sklearn(pipeline):
     >>> bool((sk_pipe.predict(X) == pipe.predict(X)).all())
     True
     """
-    if not (_is_skreg(pipeline) or isinstance(pipeline, Pipeline)
-            or hasattr(pipeline, "ensemble_")):
+    if not (_is_skreg(pipeline) or _is_search(pipeline) or isinstance(pipeline, Pipeline)):
         raise TypeError(
             "pipeline_to_sklearn converts a sklearn Pipeline or a skreg estimator, "
             f"got {type(pipeline).__name__}."
